@@ -1,0 +1,185 @@
+// swift-tools-version:6.0
+// Ringmaster: a Kubernetes operator for distributed data-parallel training.
+import PackageDescription
+
+let package = Package(
+    name: "Ringmaster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ringmaster-operator", targets: ["ringmaster-operator"]),
+        .executable(name: "ringmaster-worker", targets: ["ringmaster-worker"]),
+        .executable(name: "ringmaster", targets: ["ringmaster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: Kubernetes client and controller machinery (knows nothing of training)
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubeClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: The TrainingJob API and its controller
+        .target(
+            name: "TrainingJobAPI",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "TrainingJobController",
+            dependencies: [
+                "KubeClient",
+                "ControllerRuntime",
+                "TrainingJobAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: The training runtime (knows nothing of Kubernetes)
+        .target(
+            name: "Collective",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Training",
+            dependencies: [
+                "COpenBLAS",
+                "CZlib",
+                "Collective",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: A single-machine Kubernetes for development, demos and tests
+        .target(
+            name: "LocalCluster",
+            dependencies: [
+                "KubeClient",
+                "TrainingJobAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "ringmaster-operator",
+            dependencies: [
+                "KubeClient",
+                "ControllerRuntime",
+                "TrainingJobController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "ringmaster-worker",
+            dependencies: [
+                "Collective",
+                "Training",
+                "KubeClient",
+                "TrainingJobAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ringmaster",
+            dependencies: [
+                "KubeClient",
+                "ControllerRuntime",
+                "TrainingJobAPI",
+                "TrainingJobController",
+                "LocalCluster",
+                "Collective",
+                "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: Test support (fixtures shared by the test targets)
+        .target(
+            name: "RingmasterTesting",
+            dependencies: [
+                "KubeClient",
+                "LocalCluster",
+                "TrainingJobAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "TrainingJobAPITests", dependencies: ["TrainingJobAPI", "RingmasterTesting"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "RingmasterTesting"]),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "RingmasterTesting"]),
+        .testTarget(name: "TrainingJobControllerTests", dependencies: ["TrainingJobController", "TrainingJobAPI", "KubeClient", "RingmasterTesting"]),
+        .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Collective", "KubeClient", "TrainingJobAPI", "RingmasterTesting"]),
+        .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "KubeClient", "TrainingJobAPI", "RingmasterTesting"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RingmasterTesting", "KubeClient", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,16 @@
+import Foundation
+
+/// A value guarded by a lock, for the few places where an actor hop is not
+/// possible (synchronous reads, `Clock`-like APIs).
+package final class LockedState<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    package init(_ value: Value) { self.value = value }
+
+    package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where the local cluster keeps its state under its data directory.
+///
+/// The API server and the node agent share this layout; both compute paths
+/// through this type so they always agree:
+///
+/// ```
+/// <dataDir>/cluster.sqlite                          objects and the watch event log (SQLite, WAL)
+/// <dataDir>/kubeconfig                              default kubeconfig written by `ringmaster local up`
+/// <dataDir>/pods/<namespace>/<name>/<container>.log  container stdout+stderr, served by `pods/log`
+/// <dataDir>/pods/<namespace>/<name>/                 the pod's working area (node agent)
+/// <dataDir>/volumes/<namespace>/<claim>/             the directory bound to a PersistentVolumeClaim
+/// ```
+///
+/// The node agent writes the container log file (appending); the API server
+/// only reads it, so `kubectl logs` shows whatever the process has written so far.
+public struct Layout: Sendable, Hashable {
+    /// The root of the cluster's state.
+    public var dataDirectory: URL
+
+    public init(dataDirectory: URL) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The SQLite database holding every object and the watch event log.
+    public var databaseFile: URL { dataDirectory.appendingPathComponent("cluster.sqlite") }
+
+    /// The kubeconfig `ringmaster local up` writes unless told otherwise.
+    public var defaultKubeconfig: URL { dataDirectory.appendingPathComponent("kubeconfig") }
+
+    /// The directory holding one pod's files.
+    public func podDirectory(namespace: String, name: String) -> URL {
+        dataDirectory.appendingPathComponent("pods", isDirectory: true)
+            .appendingPathComponent(namespace, isDirectory: true)
+            .appendingPathComponent(name, isDirectory: true)
+    }
+
+    /// The log file of one container of a pod (stdout and stderr interleaved).
+    public func containerLog(namespace: String, pod: String, container: String) -> URL {
+        podDirectory(namespace: namespace, name: pod).appendingPathComponent("\(container).log")
+    }
+
+    /// The directory bound to a PersistentVolumeClaim.
+    public func volumeDirectory(namespace: String, claim: String) -> URL {
+        dataDirectory.appendingPathComponent("volumes", isDirectory: true)
+            .appendingPathComponent(namespace, isDirectory: true)
+            .appendingPathComponent(claim, isDirectory: true)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The local API server as a swift-service-lifecycle `Service`: `run` starts
+/// the server, writes the kubeconfig, calls `onReady`, and serves until
+/// graceful shutdown (SIGINT/SIGTERM through the `ServiceGroup`) or
+/// cancellation, then shuts the server down.
+public struct LocalAPIServerService: Service {
+    public var server: LocalAPIServer
+    public var host: String
+    public var port: Int
+    public var dataDirectory: URL
+    public var kubeconfig: URL?
+    public var faults: FaultInjection
+    public var onReady: @Sendable (URL) -> Void
+
+    public init(server: LocalAPIServer, host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, kubeconfig: URL? = nil,
+                faults: FaultInjection = .none, onReady: @escaping @Sendable (URL) -> Void = { _ in }) {
+        self.server = server
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.kubeconfig = kubeconfig
+        self.faults = faults
+        self.onReady = onReady
+    }
+
+    /// Blocks until graceful shutdown or cancellation.
+    public func run() async throws {
+        try await server.start(host: host, port: port, dataDirectory: dataDirectory, faults: faults)
+        do {
+            if let kubeconfig { try server.writeKubeconfig(to: kubeconfig) }
+            onReady(server.baseURL)
+            try? await gracefulShutdown()
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import KubeClient
+
+/// Everything needed to start one container as a local process.
+public struct ContainerLaunch: Sendable, Hashable {
+    /// The executable and its arguments.
+    public var arguments: [String]
+    /// The complete environment of the process.
+    public var environment: [String: String]
+    /// The host directory the process starts in, if the container sets one.
+    public var workingDirectory: String?
+
+    public init(arguments: [String], environment: [String: String], workingDirectory: String?) {
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// The variables the node agent adds to every container.
+public enum NodeAgentEnvironment {
+    /// The hosts-format file naming the namespace's pods (see `HostsFile`).
+    public static let hostsFile = "RINGMASTER_HOSTS_FILE"
+    /// A kubeconfig for the local API server.
+    public static let kubeconfig = "KUBECONFIG"
+    /// The file whose contents become the terminated state's message
+    /// (the counterpart of `terminationMessagePath`).
+    public static let terminationMessagePath = "RINGMASTER_TERMINATION_MESSAGE_PATH"
+}
+
+/// Builds the launch of a container from its pod, as the kubelet would build
+/// the container's config, for a runtime that has no mount namespaces.
+///
+/// ## Volume paths
+/// A process sees the host's file system, so a `volumeMount` cannot place a
+/// volume at its `mountPath`. Instead every mount path is rewritten to the
+/// volume's host directory (joined with `subPath` when set) wherever the
+/// container names it: in each environment value, in each argument and in
+/// `workingDir`, a value that equals a mount path or starts with a mount path
+/// followed by `/` has that prefix replaced by the host directory. The
+/// longest matching mount path wins. So `CHECKPOINT_DIR=/data/ckpt` with a
+/// claim mounted at `/data` becomes `<dataDir>/volumes/<ns>/<claim>/ckpt`.
+/// Paths only mentioned inside other text (`--out=/data`) are not rewritten.
+///
+/// ## Variables
+/// `value`, and `valueFrom` with `secretKeyRef`, `configMapKeyRef` and
+/// `fieldRef` (`metadata.name`, `metadata.namespace`, `metadata.uid`,
+/// `metadata.labels['k']`, `metadata.annotations['k']`, `spec.nodeName`,
+/// `spec.serviceAccountName`, `status.podIP`, `status.hostIP`) are supported;
+/// `$(NAME)` references to earlier variables are expanded in values, command
+/// and args as Kubernetes does (`$$` escapes). `PATH` is inherited from the
+/// node agent unless the container sets it, `HOSTNAME` is the pod's hostname,
+/// and the variables of `NodeAgentEnvironment` are set last.
+public struct ContainerLaunchBuilder: Sendable {
+    public var pod: Pod
+    public var podIP: String
+    public var hostIP: String
+    public var nodeName: String
+    /// The host directory of each volume of the pod, by volume name.
+    public var volumeDirectories: [String: String]
+    public var secrets: [String: Secret]
+    public var configMaps: [String: ConfigMap]
+    public var hostsFile: String
+    public var kubeconfig: String
+    public var inheritedPath: String
+
+    public init(
+        pod: Pod, podIP: String, hostIP: String, nodeName: String, volumeDirectories: [String: String],
+        secrets: [String: Secret], configMaps: [String: ConfigMap], hostsFile: String, kubeconfig: String,
+        inheritedPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    ) {
+        self.pod = pod
+        self.podIP = podIP
+        self.hostIP = hostIP
+        self.nodeName = nodeName
+        self.volumeDirectories = volumeDirectories
+        self.secrets = secrets
+        self.configMaps = configMaps
+        self.hostsFile = hostsFile
+        self.kubeconfig = kubeconfig
+        self.inheritedPath = inheritedPath
+    }
+
+    /// The launch of `container`.
+    ///
+    /// Throws `imageNotAvailable` when no rule of `mapping` runs its image,
+    /// and `containerConfig` when a reference cannot be resolved (a missing
+    /// Secret or key that is not optional, an unsupported field path, a mount
+    /// of an unknown volume).
+    public func launch(
+        _ container: Container, mapping: ImageMapping, terminationMessagePath: String
+    ) throws(NodeAgentError) -> ContainerLaunch {
+        let image = container.image ?? ""
+        guard let rule = mapping.rule(for: image) else {
+            throw NodeAgentError(.imageNotAvailable, ImageMapping.unavailableMessage(image: image))
+        }
+        let mounts = try mountTable(container)
+
+        var environment: [String: String] = ["PATH": inheritedPath, "HOSTNAME": pod.spec?.hostname ?? pod.metadata.name ?? ""]
+        var defined: [String: String] = [:]
+        for variable in container.env ?? [] {
+            guard let value = try resolve(variable, container: container) else { continue }
+            let expanded = Self.expand(value, with: defined)
+            defined[variable.name] = expanded
+        }
+        for (name, value) in defined {
+            environment[name] = Self.rewrite(value, mounts: mounts)
+        }
+        environment[NodeAgentEnvironment.hostsFile] = hostsFile
+        environment[NodeAgentEnvironment.kubeconfig] = kubeconfig
+        environment[NodeAgentEnvironment.terminationMessagePath] = terminationMessagePath
+
+        let command = container.command.map { $0.map { Self.expand($0, with: defined) } }
+        let args = container.args.map { $0.map { Self.rewrite(Self.expand($0, with: defined), mounts: mounts) } }
+        let arguments = ImageMapping.argumentVector(rule: rule, command: command, args: args)
+        let workingDirectory = container.workingDir.map { Self.rewrite($0, mounts: mounts) }
+        return ContainerLaunch(arguments: arguments, environment: environment, workingDirectory: workingDirectory)
+    }
+
+    /// Mount path -> host directory for the container's mounts.
+    func mountTable(_ container: Container) throws(NodeAgentError) -> [(mountPath: String, hostPath: String)] {
+        var table: [(mountPath: String, hostPath: String)] = []
+        for mount in container.volumeMounts ?? [] {
+            guard let directory = volumeDirectories[mount.name] else {
+                throw NodeAgentError(
+                    .containerConfig,
+                    "container \"\(container.name)\" mounts volume \"\(mount.name)\", which the pod does not define")
+            }
+            var host = directory
+            if let subPath = mount.subPath, !subPath.isEmpty { host += "/" + subPath }
+            var path = mount.mountPath
+            while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+            table.append((path, host))
+        }
+        return table.sorted { $0.mountPath.count > $1.mountPath.count }
+    }
+
+    /// Applies the mount path rewrite rule to one value.
+    static func rewrite(_ value: String, mounts: [(mountPath: String, hostPath: String)]) -> String {
+        for (mountPath, hostPath) in mounts {
+            if value == mountPath { return hostPath }
+            let prefix = mountPath == "/" ? "/" : mountPath + "/"
+            if value.hasPrefix(prefix) {
+                return hostPath + "/" + value.dropFirst(prefix.count)
+            }
+        }
+        return value
+    }
+
+    /// Expands `$(NAME)` references to defined variables; `$$(NAME)` gives a
+    /// literal `$(NAME)`; undefined references are left as written.
+    static func expand(_ value: String, with variables: [String: String]) -> String {
+        guard value.contains("$") else { return value }
+        var result = ""
+        var index = value.startIndex
+        while index < value.endIndex {
+            let character = value[index]
+            let next = value.index(after: index)
+            if character == "$", next < value.endIndex {
+                if value[next] == "$" {
+                    result.append("$")
+                    index = value.index(after: next)
+                    continue
+                }
+                if value[next] == "(", let close = value[next...].firstIndex(of: ")") {
+                    let name = String(value[value.index(after: next)..<close])
+                    if let replacement = variables[name] {
+                        result += replacement
+                    } else {
+                        result += value[index...close]
+                    }
+                    index = value.index(after: close)
+                    continue
+                }
+            }
+            result.append(character)
+            index = next
+        }
+        return result
+    }
+
+    private func resolve(_ variable: EnvVar, container: Container) throws(NodeAgentError) -> String? {
+        guard let source = variable.valueFrom else { return variable.value ?? "" }
+        if let reference = source.secretKeyRef {
+            guard let secret = secrets[reference.name] else {
+                if reference.optional == true { return nil }
+                throw NodeAgentError(.containerConfig, "secret \"\(reference.name)\" not found")
+            }
+            guard let data = secret.decodedData(reference.key) else {
+                if reference.optional == true { return nil }
+                throw NodeAgentError(
+                    .containerConfig, "couldn't find key \(reference.key) in Secret \(namespace)/\(reference.name)")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+        if let reference = source.configMapKeyRef {
+            guard let configMap = configMaps[reference.name] else {
+                if reference.optional == true { return nil }
+                throw NodeAgentError(.containerConfig, "configmap \"\(reference.name)\" not found")
+            }
+            if let value = configMap.data?[reference.key] { return value }
+            if let binary = configMap.binaryData?[reference.key], let data = Data(base64Encoded: binary) {
+                return String(decoding: data, as: UTF8.self)
+            }
+            if reference.optional == true { return nil }
+            throw NodeAgentError(
+                .containerConfig, "couldn't find key \(reference.key) in ConfigMap \(namespace)/\(reference.name)")
+        }
+        if let field = source.fieldRef {
+            return try fieldValue(field.fieldPath, variable: variable.name)
+        }
+        throw NodeAgentError(
+            .containerConfig,
+            "container \"\(container.name)\": env \(variable.name): only value, secretKeyRef, configMapKeyRef and fieldRef are supported on the local cluster")
+    }
+
+    private var namespace: String { pod.metadata.namespace ?? "default" }
+
+    private func fieldValue(_ path: String, variable: String) throws(NodeAgentError) -> String {
+        switch path {
+        case "metadata.name": return pod.metadata.name ?? ""
+        case "metadata.namespace": return namespace
+        case "metadata.uid": return pod.metadata.uid ?? ""
+        case "spec.nodeName": return nodeName
+        case "spec.serviceAccountName": return pod.spec?.serviceAccountName ?? "default"
+        case "status.podIP": return podIP
+        case "status.hostIP": return hostIP
+        default:
+            for (prefix, values) in [
+                ("metadata.labels", pod.metadata.labels), ("metadata.annotations", pod.metadata.annotations),
+            ] where path.hasPrefix(prefix + "['") && path.hasSuffix("']") {
+                let key = String(path.dropFirst(prefix.count + 2).dropLast(2))
+                return values?[key] ?? ""
+            }
+            throw NodeAgentError(
+                .containerConfig, "env \(variable): unsupported fieldRef fieldPath \"\(path)\"")
+        }
+    }
+}

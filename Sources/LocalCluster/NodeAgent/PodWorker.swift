@@ -1,0 +1,379 @@
+import Foundation
+import KubeClient
+import Logging
+
+/// Runs one pod on the local node, from its first container start to its
+/// last exit, and keeps its status in the API server true.
+///
+/// The lifecycle mirrors the kubelet's: refuse images that cannot run
+/// (`ErrImagePull`), resolve Secrets and ConfigMaps (waiting with
+/// `CreateContainerConfigError` until they exist), prepare volumes, run the
+/// init containers one after another, then every container at once,
+/// restarting them as `restartPolicy` says with a doubling back-off. Status
+/// changes go to the API server through one writer, in order.
+///
+/// `run()` returns when no container will run again: because they all ended
+/// for good, or because `stop(gracePeriod:)` was called (deletion) or the
+/// task was cancelled (agent shutdown, which stops the processes with the
+/// configured shutdown grace period).
+actor PodWorker {
+    let pod: Pod
+    let uid: String
+    let namespace: String
+    let name: String
+    let podIP: String
+    private let configuration: NodeAgentConfiguration
+    private let api: any NodeAgentAPI
+    private let logger: Logger
+    private let processes = PodProcessTable()
+    private let restartPolicy: String
+
+    private var initRecords: [ContainerRecord]
+    private var records: [ContainerRecord]
+    private var initialized = false
+    private var failure: (reason: String, message: String)?
+    private let startTime: String
+    private var publishedConditions: [PodCondition]
+    private var confirmDeletion = false
+    private var podGone = false
+    private let dirty: AsyncStream<Void>
+    private let dirtyContinuation: AsyncStream<Void>.Continuation
+
+    init(pod: Pod, podIP: String, configuration: NodeAgentConfiguration, api: any NodeAgentAPI, logger: Logger) {
+        self.pod = pod
+        self.uid = pod.metadata.uid ?? ""
+        self.namespace = pod.metadata.namespace ?? "default"
+        self.name = pod.metadata.name ?? ""
+        self.podIP = podIP
+        self.configuration = configuration
+        self.api = api
+        var logger = logger
+        logger[metadataKey: "pod"] = "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")"
+        self.logger = logger
+        self.restartPolicy = pod.spec?.restartPolicy ?? "Always"
+        self.initRecords = (pod.spec?.initContainers ?? []).map { ContainerRecord(name: $0.name, image: $0.image ?? "") }
+        self.records = (pod.spec?.containers ?? []).map { ContainerRecord(name: $0.name, image: $0.image ?? "") }
+        self.startTime = pod.status?.startTime ?? RFC3339.format(Date())
+        self.publishedConditions = pod.status?.conditions ?? []
+        (dirty, dirtyContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Stops the pod: SIGTERM to every process, SIGKILL after `gracePeriod`;
+    /// no container starts or restarts afterwards. With `confirmDeletion`,
+    /// `run()` finally deletes the pod object with grace period 0, as the
+    /// kubelet confirms a graceful deletion. Safe to call more than once.
+    func stop(gracePeriod: Duration, confirmDeletion: Bool, podGone: Bool = false) {
+        if confirmDeletion { self.confirmDeletion = true }
+        if podGone { self.podGone = true }
+        processes.stop(gracePeriod: gracePeriod)
+    }
+
+    /// Runs the pod until no container will run again (see the type's contract).
+    /// Returns the pod's final phase as last written.
+    func run() async -> String {
+        let processes = self.processes
+        let shutdownGrace = configuration.shutdownGracePeriod
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.writeStatusUpdates() }
+                await self.lifecycleWithinDeadline()
+                self.dirtyContinuation.finish()
+            }
+        } onCancel: {
+            processes.stop(gracePeriod: shutdownGrace)
+        }
+        if confirmDeletion && !podGone && !Task.isCancelled {
+            do {
+                try await api.delete(Pod.self, namespace: namespace, name: name, gracePeriodSeconds: 0, uid: uid)
+                logger.info("pod deleted")
+            } catch where error.isNotFoundAnswer || error.isConflictAnswer {
+                // Already gone (or replaced by a pod of the same name).
+            } catch {
+                logger.warning("cannot confirm the deletion of the pod: \(error)")
+            }
+        }
+        return builder.phase
+    }
+
+    // MARK: Lifecycle
+
+    /// The lifecycle, bounded by `spec.activeDeadlineSeconds` when set: past
+    /// the deadline the pod fails with reason `DeadlineExceeded` and its
+    /// processes are stopped with the pod's grace period, as the kubelet does.
+    private func lifecycleWithinDeadline() async {
+        guard let seconds = pod.spec?.activeDeadlineSeconds else {
+            await lifecycle()
+            return
+        }
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.lifecycle(); return true }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(max(0, seconds)))
+                if !Task.isCancelled { await self.deadlineExceeded() }
+                return false
+            }
+            for await lifecycleEnded in group where lifecycleEnded {
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func deadlineExceeded() {
+        guard !processes.isStopping else { return }
+        failure = ("DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
+        logger.info("pod passed its active deadline")
+        processes.stop(gracePeriod: .seconds(pod.spec?.terminationGracePeriodSeconds ?? 30))
+        publish()
+    }
+
+    private func lifecycle() async {
+        let spec = pod.spec
+        let allContainers = (spec?.initContainers ?? []) + (spec?.containers ?? [])
+        if let missing = allContainers.first(where: { configuration.imageMapping.rule(for: $0.image ?? "") == nil }) {
+            let message = ImageMapping.unavailableMessage(image: missing.image ?? "")
+            updateRecord(missing.name) { record in
+                record.state = ContainerState(waiting: .init(reason: "ErrImagePull", message: message))
+            }
+            failure = ("ErrImagePull", message)
+            logger.warning("\(message)")
+            publish()
+            return
+        }
+        guard let launches = await prepare() else { return }
+
+        for container in spec?.initContainers ?? [] {
+            let succeeded = await runContainer(container.name, launch: launches[container.name]!, isInit: true)
+            if !succeeded {
+                if !processes.isStopping { failure = ("Init:Error", "init container \"\(container.name)\" failed") }
+                publish()
+                return
+            }
+        }
+        initialized = true
+        publish()
+        await withTaskGroup(of: Void.self) { group in
+            for container in spec?.containers ?? [] {
+                let launch = launches[container.name]!
+                group.addTask { _ = await self.runContainer(container.name, launch: launch, isInit: false) }
+            }
+        }
+        publish()
+    }
+
+    /// Resolves references and volumes, retrying until they are available or
+    /// the pod stops. Nil when the pod stopped first.
+    private func prepare() async -> [String: ContainerLaunch]? {
+        let layout = configuration.layout
+        while !processes.isStopping && !Task.isCancelled {
+            do {
+                let references = PodVolumes.references(of: pod)
+                var secrets: [String: Secret] = [:]
+                for name in references.secrets {
+                    secrets[name] = try await api.get(Secret.self, namespace: namespace, name: name)
+                }
+                var configMaps: [String: ConfigMap] = [:]
+                for name in references.configMaps {
+                    configMaps[name] = try await api.get(ConfigMap.self, namespace: namespace, name: name)
+                }
+                try preparePodDirectory()
+                let volumes = try PodVolumes(layout: layout).prepare(pod: pod, secrets: secrets, configMaps: configMaps)
+                let builder = ContainerLaunchBuilder(
+                    pod: pod, podIP: podIP, hostIP: configuration.hostIP, nodeName: configuration.nodeName,
+                    volumeDirectories: volumes, secrets: secrets, configMaps: configMaps,
+                    hostsFile: HostsFile(directory: hostsDirectory).path(for: namespace).path,
+                    kubeconfig: configuration.containerKubeconfig.path)
+                var launches: [String: ContainerLaunch] = [:]
+                for container in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
+                    launches[container.name] = try builder.launch(
+                        container, mapping: configuration.imageMapping,
+                        terminationMessagePath: terminationMessageFile(container.name).path)
+                }
+                return launches
+            } catch let error as NodeAgentError {
+                logger.info("cannot create the containers yet: \(error.message)")
+                for index in records.indices where records[index].state.waiting != nil {
+                    records[index].state = ContainerState(
+                        waiting: .init(reason: "CreateContainerConfigError", message: error.message))
+                }
+                publish()
+            } catch {
+                logger.warning("cannot read the pod's references: \(error)")
+            }
+            await pause(configuration.retryInterval)
+        }
+        return nil
+    }
+
+    var hostsDirectory: URL { configuration.dataDirectory.appendingPathComponent("hosts") }
+
+    private var podDirectory: URL { configuration.layout.podDirectory(namespace: namespace, name: name) }
+
+    private func terminationMessageFile(_ container: String) -> URL {
+        podDirectory.appendingPathComponent("termination").appendingPathComponent(container)
+    }
+
+    /// Creates the pod's directory; the files of an earlier pod of the same
+    /// name (its logs, its emptyDirs) are removed first.
+    private func preparePodDirectory() throws(NodeAgentError) {
+        let marker = podDirectory.appendingPathComponent(".uid")
+        do {
+            let owner = try? String(contentsOf: marker, encoding: .utf8)
+            if owner != uid {
+                if FileManager.default.fileExists(atPath: podDirectory.path) {
+                    try FileManager.default.removeItem(at: podDirectory)
+                }
+                try FileManager.default.createDirectory(
+                    at: podDirectory.appendingPathComponent("termination"), withIntermediateDirectories: true)
+                try Data(uid.utf8).write(to: marker)
+            }
+        } catch {
+            throw NodeAgentError(.fileSystem, "cannot prepare \(podDirectory.path): \(error)")
+        }
+    }
+
+    /// Runs one container until it ends for good; true when its last run exited 0.
+    private func runContainer(_ container: String, launch: ContainerLaunch, isInit: Bool) async -> Bool {
+        var backoff = configuration.initialRestartBackoff
+        let logFile = configuration.layout.containerLog(namespace: namespace, pod: name, container: container)
+        let messageFile = terminationMessageFile(container)
+        while true {
+            if processes.isStopping || Task.isCancelled {
+                updateRecord(container, isInit: isInit) { $0.finished = true }
+                return false
+            }
+            try? FileManager.default.removeItem(at: messageFile)
+            let started = Date()
+            let exit: LocalProcess.Exit
+            var startError: String?
+            do {
+                let process = try LocalProcess.spawn(
+                    arguments: launch.arguments, environment: launch.environment,
+                    workingDirectory: launch.workingDirectory, logFile: logFile)
+                processes.add(process, container: container)
+                updateRecord(container, isInit: isInit) { record in
+                    record.state = ContainerState(running: .init(startedAt: RFC3339.format(started)))
+                    record.containerID = "local://\(process.pid)"
+                }
+                publish()
+                logger.info("container \(container) started as process \(process.pid)")
+                exit = await process.waitForExit()
+                processes.remove(container: container)
+            } catch {
+                startError = error.message
+                exit = LocalProcess.Exit(code: 128, signal: nil)
+                logger.warning("container \(container) cannot start: \(error.message)")
+            }
+            var message = startError ?? Self.readMessage(messageFile)
+            if message?.isEmpty == true { message = nil }
+            let reason = startError != nil ? "StartError" : (exit.code == 0 ? "Completed" : "Error")
+            let terminated = ContainerState.Terminated(
+                exitCode: exit.code, signal: exit.signal, reason: reason, message: message,
+                startedAt: RFC3339.format(started), finishedAt: RFC3339.format(Date()),
+                containerID: record(container, isInit: isInit)?.containerID)
+            logger.info("container \(container) exited with code \(exit.code)")
+            let restart: Bool
+            switch restartPolicy {
+            case "Never": restart = false
+            case "OnFailure": restart = exit.code != 0
+            default: restart = !isInit || exit.code != 0
+            }
+            if !restart || processes.isStopping || Task.isCancelled {
+                updateRecord(container, isInit: isInit) { record in
+                    record.state = ContainerState(terminated: terminated)
+                    record.finished = true
+                }
+                publish()
+                return exit.code == 0
+            }
+            updateRecord(container, isInit: isInit) { record in
+                record.lastState = ContainerState(terminated: terminated)
+                record.restartCount += 1
+                record.state = ContainerState(waiting: .init(
+                    reason: "CrashLoopBackOff",
+                    message: "back-off \(backoff) restarting failed container=\(container) pod=\(self.name)_\(self.namespace)(\(self.uid))"))
+            }
+            publish()
+            await pause(backoff)
+            backoff = min(backoff * 2, configuration.maximumRestartBackoff)
+        }
+    }
+
+    /// The termination message a container left, at most 4096 bytes.
+    static func readMessage(_ file: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: 4096)) ?? nil
+        return data.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func record(_ container: String, isInit: Bool) -> ContainerRecord? {
+        (isInit ? initRecords : records).first { $0.name == container }
+    }
+
+    private func updateRecord(_ container: String, isInit: Bool? = nil, _ change: (inout ContainerRecord) -> Void) {
+        if isInit != true, let index = records.firstIndex(where: { $0.name == container }) {
+            change(&records[index])
+        } else if isInit != false, let index = initRecords.firstIndex(where: { $0.name == container }) {
+            change(&initRecords[index])
+        }
+    }
+
+    /// Sleeps for `duration`, ending early when the pod stops or the task is cancelled.
+    private func pause(_ duration: Duration) async {
+        let slice = Duration.milliseconds(100)
+        var remaining = duration
+        while remaining > .zero && !processes.isStopping && !Task.isCancelled {
+            let step = min(slice, remaining)
+            try? await Task.sleep(for: step)
+            remaining -= step
+        }
+    }
+
+    // MARK: Status
+
+    private var builder: PodStatusBuilder {
+        PodStatusBuilder(
+            podIP: podIP, hostIP: configuration.hostIP, startTime: startTime, initContainers: initRecords,
+            containers: records, initialized: initialized, failure: failure)
+    }
+
+    /// Marks the status as changed; the writer sends the newest state.
+    private func publish() {
+        dirtyContinuation.yield()
+    }
+
+    private func snapshot() -> PodStatus {
+        let status = builder.status(previous: publishedConditions, now: RFC3339.format(Date()))
+        publishedConditions = status.conditions ?? []
+        return status
+    }
+
+    /// Writes the newest status after each change, in order, retrying a
+    /// failed write a few times; stops when the pod no longer exists.
+    private func writeStatusUpdates() async {
+        for await _ in dirty {
+            // On the agent's shutdown the pods are left as they are; the next
+            // run marks them lost (NodeRestart).
+            if podGone || Task.isCancelled { continue }
+            let status = snapshot()
+            var delay = Duration.milliseconds(200)
+            for attempt in 1...5 {
+                do {
+                    let patch: JSONValue = .object(["status": try JSONValue(encoding: status)])
+                    _ = try await api.mergePatchStatus(Pod.self, namespace: namespace, name: name, patch: patch)
+                    break
+                } catch where error.isNotFoundAnswer {
+                    podGone = true
+                    break
+                } catch {
+                    if Task.isCancelled || attempt == 5 {
+                        logger.warning("cannot write the pod's status: \(error)")
+                        break
+                    }
+                    try? await Task.sleep(for: delay)
+                    delay *= 2
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+
+/// Where a saved checkpoint is.
+public struct CheckpointRecord: Sendable, Hashable {
+    public var globalStep: Int
+    public var path: String
+    /// When it was written.
+    public var time: Date
+
+    public init(globalStep: Int, path: String, time: Date) {
+        self.globalStep = globalStep
+        self.path = path
+        self.time = time
+    }
+}
+
+/// The checkpoints of one job in one directory: `checkpoint-<step>.rmckpt`
+/// files written atomically, of which the newest `keep` are kept.
+public struct CheckpointStore: Sendable {
+    public var directory: String
+    public var keep: Int
+
+    /// `keep` must be at least 1; 3 leaves two fallbacks if the newest is damaged.
+    public init(directory: String, keep: Int = 3) {
+        precondition(keep >= 1, "keep at least one checkpoint")
+        self.directory = directory
+        self.keep = keep
+    }
+
+    /// The file name of the checkpoint after `globalStep` steps.
+    public func path(globalStep: Int) -> String {
+        directory + "/checkpoint-" + String(format: "%010d", globalStep) + ".rmckpt"
+    }
+
+    /// Saves atomically (temp file, fsync, rename, fsync of the directory),
+    /// creating the directory if needed, then removes all but the newest `keep`.
+    @discardableResult
+    public func save(_ checkpoint: TrainingCheckpoint) throws(CheckpointError) -> CheckpointRecord {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError(.io, path: directory, "cannot create the checkpoint directory: \(error)")
+        }
+        let path = path(globalStep: checkpoint.header.globalStep)
+        try AtomicFile.write(checkpoint.encoded(), to: path)
+        for (_, stale) in checkpointFiles().dropFirst(keep) {
+            try? FileManager.default.removeItem(atPath: stale)
+        }
+        return CheckpointRecord(globalStep: checkpoint.header.globalStep, path: path, time: Date())
+    }
+
+    /// The checkpoint files, newest (highest step) first.
+    public func checkpointFiles() -> [(step: Int, path: String)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.compactMap { name -> (step: Int, path: String)? in
+            guard name.hasPrefix("checkpoint-"), name.hasSuffix(".rmckpt") else { return nil }
+            guard let step = Int(name.dropFirst("checkpoint-".count).dropLast(".rmckpt".count)) else { return nil }
+            return (step, directory + "/" + name)
+        }
+        .sorted { $0.step > $1.step }
+    }
+
+    /// The newest checkpoint that reads back intact and that `isCompatible`
+    /// accepts (it returns why not, or nil). Every file skipped on the way is
+    /// logged as a warning with the reason; a damaged file is never loaded.
+    public func latestValid(
+        logger: Logger,
+        isCompatible: (TrainingCheckpoint) -> String? = { _ in nil }
+    ) -> (checkpoint: TrainingCheckpoint, path: String)? {
+        for (_, path) in checkpointFiles() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                logger.warning("skipping unreadable checkpoint", metadata: ["path": "\(path)"])
+                continue
+            }
+            do {
+                let checkpoint = try TrainingCheckpoint.decode([UInt8](data), path: path)
+                if let reason = isCompatible(checkpoint) {
+                    logger.warning("skipping incompatible checkpoint", metadata: ["path": "\(path)", "reason": "\(reason)"])
+                    continue
+                }
+                return (checkpoint, path)
+            } catch {
+                logger.warning("skipping invalid checkpoint", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import LocalCluster
+import Logging
+import ServiceLifecycle
+import TrainingJobController
+
+/// `ringmaster local ...`: a single-machine Kubernetes for development and demos.
+struct LocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local",
+        abstract: "Run a single-machine Kubernetes (API server backed by SQLite) for development and demos.",
+        subcommands: [LocalUpCommand.self]
+    )
+}
+
+/// `ringmaster local up`: serve the local cluster until SIGINT/SIGTERM.
+struct LocalUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start the local API server and write a kubeconfig for it.",
+        discussion: """
+            State lives in --data-dir (SQLite); a restart on the same directory comes back with every object.
+            RBAC, Deployments and StatefulSets are stored and served but not enforced or run; CEL rules in CRDs are not evaluated.
+            """
+    )
+
+    @Option(help: "Port on 127.0.0.1 to listen on (0 picks a free port).")
+    var port: Int = 0
+
+    @Option(help: "Directory holding the cluster's state (default: ~/.ringmaster/local, or ./.ringmaster without a home directory).")
+    var dataDir: String?
+
+    @Option(help: "Where to write the kubeconfig (default: <data-dir>/kubeconfig).")
+    var kubeconfig: String?
+
+    @Option(help: "Fault injection for client testing, e.g. 'error=500:0.1:get|list,drop-watch-after=5,latency-ms=50'. Off by default.")
+    var fault: String?
+
+    @Flag(help: "Also run the TrainingJob operator in this process.")
+    var withOperator = false
+
+    @Option(help: "With --with-operator: how long a worker waits on a ring peer before the ring is declared broken, in seconds.")
+    var peerTimeoutSeconds: Double = 30
+
+    @Option(help: "With --with-operator: how often rank 0 reports progress into the status, in seconds.")
+    var progressIntervalSeconds: Double = 5
+
+    @Option(help: "The executable run for the Ringmaster worker image (default: ringmaster-worker next to this executable).")
+    var workerExecutable: String?
+
+    func run() async throws {
+        var logger = Logger(label: "ringmaster.local")
+        logger.logLevel = .info
+        let dataDirectory = URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory()).standardizedFileURL
+        let kubeconfigURL = kubeconfig.map { URL(fileURLWithPath: $0) } ?? Layout(dataDirectory: dataDirectory).defaultKubeconfig
+        let faults = try fault.map(FaultInjection.init(parsing:)) ?? .none
+        let server = LocalAPIServer(logger: logger)
+        let readiness = LocalClusterReadiness()
+        let apiServer = LocalAPIServerService(
+            server: server, port: port, dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, faults: faults,
+            onReady: { url in
+                let text = "Local cluster API server: \(url.absoluteString)\nexport KUBECONFIG=\(kubeconfigURL.path)\n"
+                FileHandle.standardOutput.write(Data(text.utf8))
+                readiness.announce(url)
+            })
+        // Beside the API server, once it serves: the node agent (runs the
+        // pods as local processes) and, with --with-operator, the operator.
+        // The group stops them in reverse order: operator, node agent, server.
+        let extraServices: [any Service] = LocalClusterServices(
+            dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, readiness: readiness,
+            workerExecutable: workerExecutable, withOperator: withOperator,
+            operatorSettings: WorkerPodSettings(
+                progressIntervalSeconds: progressIntervalSeconds, peerTimeoutSeconds: peerTimeoutSeconds),
+            logger: logger
+        ).services()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: apiServer)] + extraServices.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+
+    static func defaultDataDirectory() -> String {
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            return (home as NSString).appendingPathComponent(".ringmaster/local")
+        }
+        return ".ringmaster"
+    }
+}

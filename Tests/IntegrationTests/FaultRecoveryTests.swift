@@ -1,0 +1,112 @@
+import Foundation
+import KubeClient
+import Testing
+import TrainingJobAPI
+
+extension EndToEndFaultTests {
+    /// Faults other than a plain worker crash: the operator dying, a damaged
+    /// checkpoint, a worker that hangs.
+    @Suite struct Recovery {
+        /// The job's state mid-training: running, a checkpoint written and
+        /// training past it, in an epoch before the last.
+        static func midTraining(after checkpoint: Int = 0, restarts: Int = 0) -> (TrainingJob) -> Bool {
+            { job in
+                guard let status = job.status, status.phase == .running, status.restartCount ?? 0 == restarts,
+                      let saved = status.checkpoint?.step, saved > checkpoint,
+                      let step = status.progress?.step, step > saved,
+                      let epoch = status.progress?.epoch, let total = status.progress?.totalEpochs, epoch < total
+                else { return false }
+                return true
+            }
+        }
+
+        @Test func operatorKilledMidJobAndRestartedFinishesTheSameRing() async throws {
+            let cluster = try await EndToEndCluster.start()
+            do {
+                let first = try cluster.startOperator()
+                let name = try await cluster.submit(FaultJobs.small(name: "operator-kill", epochs: 4))
+                _ = try await cluster.waitForJob(name, timeout: .seconds(120), "mid-training", until: Self.midTraining())
+                let podsBefore = try await cluster.workerPods(name).mapValues { $0.metadata.uid ?? "" }
+                first.signal(SIGKILL)
+                // Training goes on without the operator.
+                try await Task.sleep(for: .seconds(2))
+                let stepWithoutOperator = try await cluster.job(name).status?.progress?.step ?? 0
+                try cluster.startOperator()
+                let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
+                let status = try #require(done.status)
+                #expect(status.restartCount ?? 0 == 0, "\(cluster.describe(done))")
+                #expect((status.progress?.step ?? 0) > stepWithoutOperator)
+                // Same world: the pods that ran before the kill are the ones that finished.
+                let podsAfter = try await cluster.workerPods(name).mapValues { $0.metadata.uid ?? "" }
+                #expect(podsAfter == podsBefore)
+                let metrics = try cluster.artifactMetrics(done)
+                #expect(metrics["resumedFromStep"] is NSNull, "the ring never restarted, so it never resumed: \(metrics)")
+            } catch {
+                Issue.record("\(error)\n\(cluster.logs())")
+            }
+            await cluster.shutdown()
+        }
+
+        @Test func corruptedNewestCheckpointIsSkippedForThePreviousOne() async throws {
+            let cluster = try await EndToEndCluster.start()
+            do {
+                try cluster.startOperator()
+                let name = try await cluster.submit(FaultJobs.small(name: "corrupt-checkpoint", epochs: 4))
+                let running = try await cluster.waitForJob(name, timeout: .seconds(120), "two checkpoints", until: Self.midTraining(after: 30))
+                // Freeze both workers so that no checkpoint is written while we look.
+                let pids = [try await cluster.workerPID(name, index: 0), try await cluster.workerPID(name, index: 1)]
+                for pid in pids { kill(pid, SIGSTOP) }
+                let directory = cluster.claimDirectory(running).appendingPathComponent("checkpoints")
+                let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                    .filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".rmckpt") }.sorted()
+                try #require(files.count >= 2, "checkpoints: \(files)")
+                let newest = directory.appendingPathComponent(files[files.count - 1])
+                let newestStep = try #require(Int(files[files.count - 1].dropFirst("checkpoint-".count).dropLast(".rmckpt".count)))
+                let previousStep = try #require(Int(files[files.count - 2].dropFirst("checkpoint-".count).dropLast(".rmckpt".count)))
+                var bytes = try Data(contentsOf: newest)
+                for index in stride(from: bytes.count / 2, to: min(bytes.count, bytes.count / 2 + 64), by: 1) { bytes[index] ^= 0xFF }
+                try bytes.write(to: newest)
+                // Break the ring: kill one worker, let the other run into the broken ring.
+                kill(pids[1], SIGKILL)
+                kill(pids[0], SIGCONT)
+                let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
+                let status = try #require(done.status)
+                #expect(status.restartCount == 1, "\(cluster.describe(done))")
+                let metrics = try cluster.artifactMetrics(done)
+                let resumed = try #require(metrics["resumedFromStep"] as? Int, "metrics.json: \(metrics)")
+                #expect(resumed == previousStep, "corrupted \(newestStep), expected to resume from \(previousStep), resumed from \(resumed)")
+            } catch {
+                Issue.record("\(error)\n\(cluster.logs())")
+            }
+            await cluster.shutdown()
+        }
+
+        @Test func stalledWorkerIsDetectedAndTheRingRestarted() async throws {
+            let cluster = try await EndToEndCluster.start()
+            do {
+                // The peer timeout is longer than the progress deadline, so the
+                // hang is found by stall detection, not by the ring itself.
+                try cluster.startOperator(extraArguments: ["--peer-timeout-seconds", "120"])
+                let name = try await cluster.submit(FaultJobs.small(name: "stall", epochs: 4, progressDeadlineSeconds: 6))
+                let before = try await cluster.waitForJob(name, timeout: .seconds(120), "mid-training", until: Self.midTraining())
+                let checkpoint = before.status?.checkpoint?.step ?? 0
+                let pid = try await cluster.workerPID(name, index: 1)
+                kill(pid, SIGSTOP)
+                let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
+                let status = try #require(done.status)
+                #expect(status.restartCount == 1, "\(cluster.describe(done))")
+                let events = try await cluster.client.events.list(in: .namespace("default"))
+                // The restart names the stall: the Restarting event carries the stall policy's message.
+                #expect(events.items.contains { ($0.message ?? "").contains("more than progressDeadlineSeconds") },
+                        "events: \(events.items.map { "\($0.reason ?? ""): \($0.message ?? "")" })")
+                let metrics = try cluster.artifactMetrics(done)
+                let resumed = try #require(metrics["resumedFromStep"] as? Int, "metrics.json: \(metrics)")
+                #expect(resumed >= checkpoint)
+                kill(pid, SIGKILL)
+            } catch {
+                Issue.record("\(error)\n\(cluster.logs())")
+            }
+            await cluster.shutdown()
+        }
+    }
+}

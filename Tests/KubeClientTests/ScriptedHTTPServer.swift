@@ -1,0 +1,1 @@
+../ControllerRuntimeTests/ScriptedHTTPServer.swift

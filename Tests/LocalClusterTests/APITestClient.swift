@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import KubeClient
+@testable import LocalCluster
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
+
+/// Plain HTTP access to a local API server for the semantics tests: raw
+/// requests and raw watch streams, so the tests check the wire protocol.
+struct APITestClient {
+    var baseURL: URL
+
+    struct Response {
+        var status: Int
+        var body: JSONValue
+        var text: String
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, contentType: String = "application/json",
+                 rawBody: String? = nil, accept: String = "application/json") async throws -> Response {
+        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: accept)
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
+        } else if let rawBody {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: rawBody))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        let data = Data(buffer: buffer)
+        let json = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null
+        return Response(status: Int(response.status.code), body: json, text: String(decoding: data, as: UTF8.self))
+    }
+
+    func get(_ path: String) async throws -> Response { try await request(.GET, path) }
+    func post(_ path: String, _ body: JSONValue) async throws -> Response { try await request(.POST, path, body: body) }
+    func put(_ path: String, _ body: JSONValue) async throws -> Response { try await request(.PUT, path, body: body) }
+    func delete(_ path: String, _ body: JSONValue? = nil) async throws -> Response { try await request(.DELETE, path, body: body) }
+    func mergePatch(_ path: String, _ body: JSONValue) async throws -> Response {
+        try await request(.PATCH, path, body: body, contentType: "application/merge-patch+json")
+    }
+
+    /// Opens a watch and collects events until `until` returns true for the
+    /// events so far, the stream ends, or `timeout` passes.
+    func watch(_ path: String, timeout: Duration = .seconds(10), until: @escaping @Sendable ([JSONValue]) -> Bool) async throws -> [JSONValue] {
+        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        request.method = .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 5))
+        return try await withThrowingTaskGroup(of: [JSONValue]?.self) { group in
+            group.addTask {
+                var events: [JSONValue] = []
+                var pending = Data()
+                for try await chunk in response.body {
+                    pending.append(Data(buffer: chunk))
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        let line = pending[pending.startIndex..<newline]
+                        pending = Data(pending[pending.index(after: newline)...])
+                        if let event = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) { events.append(event) }
+                        if until(events) { return events }
+                    }
+                }
+                return events
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            while let result = try await group.next() {
+                if let events = result {
+                    group.cancelAll()
+                    return events
+                }
+                group.cancelAll()
+                return []
+            }
+            return []
+        }
+    }
+}
+
+/// Small builders for test objects.
+enum TestObjects {
+    static func configMap(_ name: String, labels: [String: String] = [:], data: [String: String] = [:]) -> JSONValue {
+        .object([
+            "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+            "metadata": .object(["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))]),
+            "data": .object(data.mapValues(JSONValue.string)),
+        ])
+    }
+
+    static func pod(_ name: String, labels: [String: String] = [:], owner: JSONValue? = nil) -> JSONValue {
+        var metadata: [String: JSONValue] = ["name": .string(name), "labels": .object(labels.mapValues(JSONValue.string))]
+        if let owner { metadata["ownerReferences"] = .array([owner]) }
+        return .object([
+            "apiVersion": .string("v1"), "kind": .string("Pod"), "metadata": .object(metadata),
+            "spec": .object(["containers": .array([.object(["name": .string("main"), "image": .string("busybox")])])]),
+        ])
+    }
+
+    /// A CRD with a schema exercising the validator: `widgets.test.ringmaster.dev`.
+    static let widgetCRD: JSONValue = {
+        let yaml = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.test.ringmaster.dev
+            spec:
+              group: test.ringmaster.dev
+              names: {kind: Widget, plural: widgets, singular: widget, shortNames: [wd], listKind: WidgetList}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                subresources: {status: {}}
+                additionalPrinterColumns:
+                - {name: Size, type: integer, jsonPath: .spec.size}
+                - {name: Phase, type: string, jsonPath: .status.phase}
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        description: The widget's desired state.
+                        required: [size]
+                        properties:
+                          size: {type: integer, minimum: 1, maximum: 10, description: How big.}
+                          color: {type: string, enum: [red, blue], default: red}
+                          name: {type: string, pattern: '^[a-z]+$', maxLength: 8}
+                          tags: {type: array, items: {type: string}, maxItems: 2}
+                      status:
+                        type: object
+                        properties:
+                          phase: {type: string}
+            """
+        return try! YAMLConversion.decode(yaml)
+    }()
+
+    static func widget(_ name: String, size: Int64 = 3, extra: [String: JSONValue] = [:]) -> JSONValue {
+        var spec: [String: JSONValue] = ["size": .integer(size)]
+        for (k, v) in extra { spec[k] = v }
+        return .object([
+            "apiVersion": .string("test.ringmaster.dev/v1"), "kind": .string("Widget"),
+            "metadata": .object(["name": .string(name)]), "spec": .object(spec),
+        ])
+    }
+}

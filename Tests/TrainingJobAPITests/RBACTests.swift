@@ -1,0 +1,71 @@
+import Foundation
+import KubeClient
+import Testing
+@testable import TrainingJobAPI
+
+/// The operator's and the workers' permissions are exactly the documented least set.
+@Suite struct RBACTests {
+    /// `group/resource` -> verbs, merged over every rule of a role file.
+    static func grants(_ path: String) throws -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for document in try JSONValue.documents(yaml: Fixtures.read(path))
+        where ["Role", "ClusterRole"].contains(document["kind"]?.stringValue ?? "") {
+            for rule in document["rules"]?.arrayValue ?? [] {
+                let verbs = Set((rule["verbs"]?.arrayValue ?? []).compactMap(\.stringValue))
+                for group in rule["apiGroups"]?.arrayValue ?? [] {
+                    for resource in rule["resources"]?.arrayValue ?? [] {
+                        let key = "\(group.stringValue ?? "")/\(resource.stringValue ?? "")"
+                        result[key, default: []].formUnion(verbs)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    @Test func operatorRoleIsLeast() throws {
+        let crud: Set<String> = ["get", "list", "watch", "create", "delete"]
+        #expect(try Self.grants("config/rbac/role.yaml") == [
+            "ringmaster.dev/trainingjobs": ["get", "list", "watch", "update", "patch", "delete"],
+            "ringmaster.dev/trainingjobs/status": ["get", "update", "patch"],
+            "ringmaster.dev/trainingjobs/finalizers": ["update"],
+            "/pods": crud,
+            "/services": crud,
+            "/persistentvolumeclaims": crud,
+            "/secrets": crud,
+            "/serviceaccounts": ["get", "list", "watch", "create"],
+            "rbac.authorization.k8s.io/roles": ["get", "list", "watch", "create"],
+            "rbac.authorization.k8s.io/rolebindings": ["get", "list", "watch", "create"],
+            "/events": ["create", "patch"],
+            "events.k8s.io/events": ["create", "patch"],
+        ])
+    }
+
+    /// Workers get no standing role: the operator gives each job's workers a
+    /// Role limited to that job's status (see TrainingJobController).
+    @Test func leaderElectionRole() throws {
+        #expect(try Self.grants("config/rbac/leader_election_role.yaml") == [
+            "coordination.k8s.io/leases": ["get", "list", "watch", "create", "update", "patch", "delete"],
+        ])
+        #expect(!FileManager.default.fileExists(
+            atPath: Fixtures.file("config/rbac/worker_role.yaml").path))
+    }
+
+    @Test func managerRunsRestricted() throws {
+        let deployment = try #require(try JSONValue.documents(yaml: Fixtures.read("config/manager/manager.yaml")).first)
+        let container = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first)
+        #expect(container["args"] == .array([
+            .string("--leader-elect"), .string("--metrics-bind-address=:8080"), .string("--health-probe-bind-address=:8081"),
+        ]))
+        #expect(container["livenessProbe"]?["httpGet"]?["path"] == .string("/healthz"))
+        #expect(container["readinessProbe"]?["httpGet"]?["path"] == .string("/readyz"))
+        #expect(container["livenessProbe"]?["httpGet"]?["port"] == .integer(8081))
+        let security = try #require(container["securityContext"])
+        #expect(security["runAsNonRoot"] == .bool(true))
+        #expect(security["readOnlyRootFilesystem"] == .bool(true))
+        #expect(security["allowPrivilegeEscalation"] == .bool(false))
+        #expect(security["capabilities"]?["drop"] == .array([.string("ALL")]))
+        #expect(security["seccompProfile"]?["type"] == .string("RuntimeDefault"))
+        #expect(container["resources"]?["limits"] != nil && container["resources"]?["requests"] != nil)
+    }
+}

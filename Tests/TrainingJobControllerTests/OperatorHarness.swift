@@ -1,0 +1,178 @@
+import ControllerRuntime
+import Foundation
+import KubeClient
+import LocalCluster
+import Logging
+import RingmasterTesting
+import TrainingJobAPI
+import TrainingJobController
+
+/// A local cluster with a node agent that runs worker Pods as real
+/// `ringmaster-worker` processes, and the operator (Manager + TrainingJob
+/// controller) in this process. The operator can be stopped and started
+/// again on the same cluster.
+final class OperatorHarness: @unchecked Sendable {
+    let cluster: LocalClusterFixture
+    let client: KubernetesClient
+    let namespace = "default"
+    private var agentTask: Task<Void, any Error>?
+    private var operatorTask: Task<Void, any Error>?
+
+    static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 3, terminationGracePeriodSeconds: 2)
+
+    /// - Parameter gpus: `nvidia.com/gpu` capacity of the node.
+    static func start(gpus: Int64 = 0) async throws -> OperatorHarness {
+        let cluster = try await LocalClusterFixture.start()
+        let client = try KubernetesClient(config: KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath))
+        let harness = OperatorHarness(cluster: cluster, client: client)
+        try await harness.applyCRD()
+        var capacity = NodeAgentConfiguration.machineCapacity()
+        capacity[NodeAgentConfiguration.gpuResource] = gpus * 1000
+        let configuration = NodeAgentConfiguration(
+            capacity: capacity, dataDirectory: cluster.dataDirectory,
+            imageMapping: .ringmasterWorker(executable: try ExternalTools.product("ringmaster-worker")),
+            containerKubeconfig: URL(fileURLWithPath: cluster.kubeconfigPath),
+            retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
+        let agent = NodeAgent(configuration: configuration, client: client, logger: Self.quietLogger("node-agent"))
+        // The node agent and the operator are services that run until cancelled;
+        // the harness owns their tasks and cancels them in `shutdown()`.
+        harness.agentTask = Task { try await agent.run() }
+        harness.startOperator()
+        return harness
+    }
+
+    private init(cluster: LocalClusterFixture, client: KubernetesClient) {
+        self.cluster = cluster
+        self.client = client
+    }
+
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: "test.\(label)")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Starts a fresh operator (new informers, new queue).
+    func startOperator() {
+        let client = self.client
+        operatorTask = Task {
+            let manager = try Manager(
+                options: ManagerOptions(metricsBindAddress: "0", healthProbeBindAddress: "0", maxConcurrentReconciles: 2),
+                client: client, logger: Self.quietLogger("manager"))
+            TrainingJobControllerSetup.register(
+                in: manager, settings: Self.settings, maxConcurrentReconciles: 2, logger: Self.quietLogger("trainingjob"))
+            try await manager.run()
+        }
+    }
+
+    /// Stops the operator as abruptly as a task can be stopped: cancelled mid-reconcile.
+    func stopOperator() async {
+        operatorTask?.cancel()
+        _ = await operatorTask?.result
+        operatorTask = nil
+    }
+
+    func shutdown() async {
+        await stopOperator()
+        agentTask?.cancel()
+        _ = await agentTask?.result
+        try? await cluster.shutdown()
+    }
+
+    private func applyCRD() async throws {
+        let path = ExternalTools.packageRoot.appendingPathComponent("crds/trainingjobs.ringmaster.dev.yaml")
+        let crds = client.unstructured(ResourceDescriptor(
+            group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition",
+            plural: "customresourcedefinitions", namespaced: false))
+        for document in try JSONValue.documents(yaml: String(contentsOf: path, encoding: .utf8)) where document != .null {
+            _ = try await crds.create(UnstructuredObject(document))
+        }
+    }
+
+    // MARK: jobs
+
+    /// A small, quick job: a subset of Fashion-MNIST, tiny layers.
+    static func smallJob(_ name: String, workers: Int = 2, train: Int = 512, epochs: Int = 1, layers: [Int] = [16]) -> TrainingJob {
+        var spec = TrainingJobSpec(workers: workers)
+        spec.model.hiddenLayers = layers
+        spec.hyperparameters.epochs = epochs
+        spec.hyperparameters.batchSize = 32 * workers
+        spec.hyperparameters.checkpointEverySteps = 5
+        spec.dataset.trainLimit = train
+        spec.dataset.testLimit = 200
+        spec.runPolicy.restartBackoffSeconds = 1
+        return TrainingJob(metadata: ObjectMeta(name: name, namespace: "default"), spec: spec)
+    }
+
+    @discardableResult
+    func create(_ job: TrainingJob) async throws -> TrainingJob {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while true {
+            do {
+                return try await client.resource(TrainingJob.self).create(job)
+            } catch let error as KubernetesAPIError where error.isNotFound && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    func job(_ name: String) async throws -> TrainingJob? {
+        do {
+            return try await client.resource(TrainingJob.self).get(name, in: namespace)
+        } catch let error as KubernetesAPIError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Polls every 200 ms until `condition` holds for the job; throws with its last status otherwise.
+    @discardableResult
+    func waitFor(
+        _ name: String, timeout: Duration = .seconds(60), _ what: String, until condition: (TrainingJob?) -> Bool
+    ) async throws -> TrainingJob? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var last: TrainingJob?
+        while clock.now < deadline {
+            last = try await job(name)
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let status = last?.status.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "no job"
+        throw HarnessError(description: "timed out after \(timeout) waiting for \(what); last status: \(status)")
+    }
+
+    /// Polls until `condition` holds.
+    func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw HarnessError(description: "timed out after \(timeout) waiting for \(what)")
+    }
+
+    func pods(of job: String) async throws -> [Pod] {
+        try await client.pods.list(
+            in: .namespace(namespace), options: ListOptions(labelSelector: "\(TrainingJobLabels.jobName)=\(job)")).items
+    }
+
+    func events(of job: String) async throws -> [Event] {
+        try await client.events.list(in: .namespace(namespace)).items.filter { $0.involvedObject.name == job }
+    }
+
+    /// The pid of the running worker process of `rank` (`local://<pid>`).
+    func workerPID(_ job: String, rank: Int) async throws -> pid_t? {
+        let pod = try await pods(of: job).first {
+            $0.metadata.labels?[TrainingJobLabels.replicaIndex] == String(rank) && $0.metadata.deletionTimestamp == nil
+        }
+        guard let status = pod?.status?.containerStatuses?.first, status.state?.running != nil,
+              let id = status.containerID, id.hasPrefix("local://") else { return nil }
+        return pid_t(id.dropFirst("local://".count))
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}

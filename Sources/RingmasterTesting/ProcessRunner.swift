@@ -38,6 +38,13 @@ public enum ProcessRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin
+        // Never block a cooperative thread on the child: its exit resumes us.
+        let exited = AsyncStream<Void> { continuation in
+            process.terminationHandler = { _ in
+                continuation.yield()
+                continuation.finish()
+            }
+        }
         try process.run()
         if let standardInput {
             stdin.fileHandleForWriting.write(Data(standardInput.utf8))
@@ -53,7 +60,7 @@ public enum ProcessRunner {
         }
         let out = await outData
         let err = await errData
-        process.waitUntilExit()
+        for await _ in exited {}
         watchdog.cancel()
         let status = process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
         return ProcessResult(

@@ -51,6 +51,8 @@ public enum TrainingJobReason {
     public static let deadlineExceeded = "DeadlineExceeded"
     /// Failed: a worker exited with a non-retryable code (bad input).
     public static let workerInvalidInput = "WorkerInvalidInput"
+    /// Failed: a worker's image cannot be pulled; restarting the ring cannot help.
+    public static let imagePullFailed = "ImagePullFailed"
     /// Failed: a child object could not be created (for example a missing existing claim).
     public static let childCreationFailed = "ChildCreationFailed"
     /// Suspended: `runPolicy.suspend` is true.

@@ -33,11 +33,14 @@ public struct WorkerObservation: Sendable, Hashable {
     public var disrupted: Bool
     /// The `PodScheduled=False` message, while the Pod cannot be scheduled.
     public var unschedulableMessage: String?
+    /// The worker container's waiting reason (`ErrImagePull`, ...), while it has not started.
+    public var waitingReason: String?
 
     public init(
         name: String, uid: String? = nil, rank: Int?, attempt: Int?, phase: Phase, ready: Bool = false,
         terminating: Bool = false, exitCode: Int32? = nil, reason: String? = nil, message: String? = nil,
-        finishedAt: Date? = nil, disrupted: Bool = false, unschedulableMessage: String? = nil
+        finishedAt: Date? = nil, disrupted: Bool = false, unschedulableMessage: String? = nil,
+        waitingReason: String? = nil
     ) {
         self.name = name
         self.uid = uid
@@ -48,6 +51,7 @@ public struct WorkerObservation: Sendable, Hashable {
         self.terminating = terminating
         self.exitCode = exitCode
         self.reason = reason
+        self.waitingReason = waitingReason
         self.message = message
         self.finishedAt = finishedAt
         self.disrupted = disrupted
@@ -84,8 +88,10 @@ public struct WorkerObservation: Sendable, Hashable {
         let scheduled = status?.conditions?.first { $0.type == "PodScheduled" }
         let unschedulable = phase == .pending && scheduled?.status == "False" ? (scheduled?.message ?? scheduled?.reason ?? "Unschedulable") : nil
         let ready = phase == .running && (status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false)
+        let waiting = container?.state?.waiting
         var message = terminated?.message?.trimmingCharacters(in: .whitespacesAndNewlines)
         if message?.isEmpty ?? true { message = status?.message }
+        if message?.isEmpty ?? true { message = waiting?.message }
         self.init(
             name: pod.metadata.name ?? "", uid: pod.metadata.uid,
             rank: labels[TrainingJobLabels.replicaIndex].flatMap { Int($0) },
@@ -96,7 +102,19 @@ public struct WorkerObservation: Sendable, Hashable {
             message: message,
             finishedAt: terminated?.finishedAt.flatMap { RFC3339.parse($0) },
             disrupted: disruptionCondition || podReason.map { Self.disruptionReasons.contains($0) } ?? false,
-            unschedulableMessage: unschedulable)
+            unschedulableMessage: unschedulable,
+            waitingReason: waiting?.reason)
+    }
+
+    /// Container waiting reasons that mean the image cannot be had: retrying
+    /// the ring cannot help, so the job fails at once.
+    public static let imagePullFailureReasons: Set<String> = [
+        "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
+    ]
+
+    /// The worker's image cannot be pulled.
+    public var imagePullFailed: Bool {
+        waitingReason.map { Self.imagePullFailureReasons.contains($0) } ?? false
     }
 
     /// Succeeded or Failed.

@@ -64,6 +64,23 @@ import TrainingJobAPI
         }
     }
 
+    @Test(arguments: ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"])
+    func anImageThatCannotBePulledFailsAtOnce(_ waitingReason: String) {
+        let pending = WorkerObservation(
+            name: "mnist-worker-1", rank: 1, attempt: 0, phase: .pending,
+            message: "image \"nope:1\" not found", waitingReason: waitingReason)
+        let running = WorkerObservation(name: "mnist-worker-0", rank: 0, attempt: 0, phase: .running)
+        let decision = FailurePolicy.decide(
+            workers: [running, pending], expectedWorkers: 2, allWorkersStarted: false, countedRestarts: 0, backoffLimit: 3)
+        guard case .fail(let reason, let message, let failure) = decision else {
+            Issue.record("expected the job to fail, got \(decision)")
+            return
+        }
+        #expect(reason == TrainingJobReason.imagePullFailed)
+        #expect(message.contains("nope:1") && message.contains(waitingReason))
+        #expect(failure?.rank == 1 && failure?.reason == waitingReason)
+    }
+
     @Test func failureKeepsTheTerminationMessage() {
         let job = Fixtures.job()
         let worker = WorkerObservation(Fixtures.pod(job, rank: 1, .failed(20, finishedAt: 3, message: "no such file: /data/x\n")))

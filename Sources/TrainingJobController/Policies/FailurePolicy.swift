@@ -5,6 +5,9 @@ import TrainingJobAPI
 ///
 /// - A worker that exits with `WorkerExitCode.invalidInput` fails the job at
 ///   once (`WorkerInvalidInput`): retrying cannot help.
+/// - A worker whose image cannot be pulled (`ErrImagePull`, `ImagePullBackOff`,
+///   `InvalidImageName`) fails the job at once (`ImagePullFailed`), whether its
+///   Pod is still Pending (as on a real cluster) or already Failed.
 /// - A worker that was evicted, preempted, lost with its node or deleted by
 ///   someone else restarts the ring without counting toward `backoffLimit`.
 /// - Any other failure restarts the ring and counts; past `backoffLimit`
@@ -37,6 +40,14 @@ public enum FailurePolicy {
             return .fail(
                 reason: TrainingJobReason.workerInvalidInput,
                 message: "Worker \(permanent.name) rejected its input (exit code \(WorkerExitCode.invalidInput.rawValue)): \(permanent.message ?? "no message"). Fix the spec and create the job again.",
+                failure: failure)
+        }
+        if let unpullable = workers.filter(\.imagePullFailed).min(by: order) {
+            var failure = failureStatus(unpullable)
+            failure.reason = unpullable.waitingReason
+            return .fail(
+                reason: TrainingJobReason.imagePullFailed,
+                message: "Worker \(unpullable.name) cannot start: \(unpullable.waitingReason ?? "ErrImagePull"): \(unpullable.message ?? "the image cannot be pulled"). Fix spec.image and create the job again.",
                 failure: failure)
         }
         let counted = failed.filter { !$0.disrupted }

@@ -1,4 +1,5 @@
 import Foundation
+import RingmasterTesting
 import Testing
 
 /// Who may do what, read from rendered manifests (the chart's or config/'s),

@@ -1,4 +1,5 @@
 import Foundation
+import RingmasterTesting
 import KubeClient
 import Testing
 

@@ -66,9 +66,12 @@ extension EndToEndFaultTests {
                 var bytes = try Data(contentsOf: newest)
                 for index in stride(from: bytes.count / 2, to: min(bytes.count, bytes.count / 2 + 64), by: 1) { bytes[index] ^= 0xFF }
                 try bytes.write(to: newest)
-                // Break the ring: kill one worker, let the other run into the broken ring.
+                // Kill both frozen workers: had rank 0 been let go on, it could
+                // finish its step and write a newer, valid checkpoint before it
+                // noticed the broken ring, and the corrupted one would never be
+                // the newest at resume time.
                 kill(pids[1], SIGKILL)
-                kill(pids[0], SIGCONT)
+                kill(pids[0], SIGKILL)
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
                 #expect(status.restartCount == 1, "\(cluster.describe(done))")

@@ -14,17 +14,30 @@ import TrainingJobController
 final class OperatorHarness: @unchecked Sendable {
     let cluster: LocalClusterFixture
     let client: KubernetesClient
+    /// The operator's own client: `client`, or one whose every request goes
+    /// to the recorder given to `start`.
+    let operatorClient: KubernetesClient
     let namespace = "default"
+    /// Whether the operator takes a Lease in `namespace` before reconciling.
+    private let leaderElect: Bool
     private var agentTask: Task<Void, any Error>?
     private var operatorTask: Task<Void, any Error>?
 
     static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 3, terminationGracePeriodSeconds: 2)
 
-    /// - Parameter gpus: `nvidia.com/gpu` capacity of the node.
-    static func start(gpus: Int64 = 0) async throws -> OperatorHarness {
+    /// - Parameters:
+    ///   - gpus: `nvidia.com/gpu` capacity of the node.
+    ///   - operatorRequests: records every request the operator sends (and
+    ///     only the operator's: the test and the node agent use `client`).
+    ///   - leaderElect: whether the operator runs leader election, as it does when deployed.
+    static func start(gpus: Int64 = 0, operatorRequests: RequestRecorder? = nil, leaderElect: Bool = false) async throws -> OperatorHarness {
         let cluster = try await LocalClusterFixture.start()
-        let client = try KubernetesClient(config: KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath))
-        let harness = OperatorHarness(cluster: cluster, client: client)
+        let config = try KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath)
+        let client = try KubernetesClient(config: config)
+        let operatorClient = try operatorRequests.map {
+            try KubernetesClient(config: config, options: ClientOptions(requestObserver: $0.observe))
+        } ?? client
+        let harness = OperatorHarness(cluster: cluster, client: client, operatorClient: operatorClient, leaderElect: leaderElect)
         try await harness.applyCRD()
         var capacity = NodeAgentConfiguration.machineCapacity()
         capacity[NodeAgentConfiguration.gpuResource] = gpus * 1000
@@ -41,9 +54,11 @@ final class OperatorHarness: @unchecked Sendable {
         return harness
     }
 
-    private init(cluster: LocalClusterFixture, client: KubernetesClient) {
+    private init(cluster: LocalClusterFixture, client: KubernetesClient, operatorClient: KubernetesClient, leaderElect: Bool) {
         self.cluster = cluster
+        self.leaderElect = leaderElect
         self.client = client
+        self.operatorClient = operatorClient
     }
 
     static func quietLogger(_ label: String) -> Logger {
@@ -54,10 +69,13 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// Starts a fresh operator (new informers, new queue).
     func startOperator() {
-        let client = self.client
+        let client = self.operatorClient
+        let leaderElect = self.leaderElect
         operatorTask = Task {
             let manager = try Manager(
-                options: ManagerOptions(metricsBindAddress: "0", healthProbeBindAddress: "0", maxConcurrentReconciles: 2),
+                options: ManagerOptions(
+                    metricsBindAddress: "0", healthProbeBindAddress: "0", leaderElect: leaderElect,
+                    leaderElectionNamespace: "default", retryPeriod: .milliseconds(200), maxConcurrentReconciles: 2),
                 client: client, logger: Self.quietLogger("manager"))
             TrainingJobControllerSetup.register(
                 in: manager, settings: Self.settings, maxConcurrentReconciles: 2, logger: Self.quietLogger("trainingjob"))

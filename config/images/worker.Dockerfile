@@ -36,8 +36,10 @@ FROM ${RUNTIME_IMAGE}
 # brings libgfortran5); zlib1g: gzip-compressed IDX data sets; ca-certificates:
 # TLS roots for the API server when outside the cluster. libstdc++6 and zlib1g
 # are already in bookworm-slim (apt depends on them) and are named for clarity.
+# dataset-fashion-mnist: the built-in data set (`dataset.source: builtin`,
+# name `fashion-mnist`), read from /usr/share/datasets/fashion-mnist.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libopenblas0 libstdc++6 zlib1g \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libopenblas0 libstdc++6 zlib1g dataset-fashion-mnist \
  && rm -rf /var/lib/apt/lists/*
 # A numeric non-root user, so runAsNonRoot can be verified by the kubelet.
 RUN groupadd --system --gid 65532 ringmaster \

@@ -106,9 +106,12 @@ Fails the render on combinations values.schema.json cannot express
 
 {{/*
 The operator's rules, shared by the ClusterRole (cluster-wide mode) and the
-Role (namespaced mode): the verbs the operator's reconciler uses (informers
-list and watch every child kind; it creates each child, deletes worker Pods,
-deletes a finished job when its TTL expires, and writes the job's status).
+Role (namespaced mode): exactly the verbs the operator's reconciler uses, as
+derived from its requests by OperatorRBACTests (informers list and watch the
+jobs and every child kind, and reads come from them; it creates each child,
+deletes worker Pods, deletes a finished job when its TTL expires, patches the
+job's annotations and status, and records core Events). trainingjobs/finalizers
+update lets the children's owner references set blockOwnerDeletion.
 
 Per job it also creates the workers' identity: a ServiceAccount "<job>-worker",
 a Role granting only get and patch on that one job's status (resourceNames)
@@ -119,26 +122,23 @@ trainingjobs/status itself (RBAC escalation prevention).
 {{- define "ringmaster.managerRules" -}}
 - apiGroups: ["ringmaster.dev"]
   resources: ["trainingjobs"]
-  verbs: ["delete", "get", "list", "patch", "update", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["ringmaster.dev"]
   resources: ["trainingjobs/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["get", "patch"]
 - apiGroups: ["ringmaster.dev"]
   resources: ["trainingjobs/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
-  resources: ["pods", "services", "persistentvolumeclaims", "secrets"]
-  verbs: ["create", "delete", "get", "list", "watch"]
+  resources: ["pods"]
+  verbs: ["create", "delete", "list", "watch"]
 - apiGroups: [""]
-  resources: ["serviceaccounts"]
-  verbs: ["create", "get", "list", "watch"]
+  resources: ["services", "persistentvolumeclaims", "secrets", "serviceaccounts"]
+  verbs: ["create", "list", "watch"]
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
-  verbs: ["create", "get", "list", "watch"]
+  verbs: ["create", "list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}

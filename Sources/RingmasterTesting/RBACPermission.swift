@@ -1,18 +1,25 @@
 import Foundation
+import KubeClient
 
 /// One permission: a verb on a resource (or `resource/subresource`) of an API
 /// group, the unit in which RBAC rules and API requests are compared.
-struct RBACPermission: Hashable, Comparable, CustomStringConvertible, Sendable {
+public struct RBACPermission: Hashable, Comparable, CustomStringConvertible, Sendable {
     /// The API group, "" for the core group.
-    var apiGroup: String
+    public var apiGroup: String
     /// The plural resource, with `/subresource` when there is one.
-    var resource: String
+    public var resource: String
     /// The RBAC verb (get, list, watch, create, update, patch, delete, deletecollection, ...).
-    var verb: String
+    public var verb: String
 
-    var description: String { "\(apiGroup.isEmpty ? "core" : apiGroup) \(resource) \(verb)" }
+    public init(apiGroup: String, resource: String, verb: String) {
+        self.apiGroup = apiGroup
+        self.resource = resource
+        self.verb = verb
+    }
 
-    static func < (lhs: RBACPermission, rhs: RBACPermission) -> Bool {
+    public var description: String { "\(apiGroup.isEmpty ? "core" : apiGroup) \(resource) \(verb)" }
+
+    public static func < (lhs: RBACPermission, rhs: RBACPermission) -> Bool {
         (lhs.apiGroup, lhs.resource, lhs.verb) < (rhs.apiGroup, rhs.resource, rhs.verb)
     }
 
@@ -21,7 +28,7 @@ struct RBACPermission: Hashable, Comparable, CustomStringConvertible, Sendable {
     /// Throws `RBACRuleError` for what a comparison cannot be honest about: a
     /// wildcard (`*`) group, resource or verb, `resourceNames` (narrower than a
     /// plain permission) and `nonResourceURLs`.
-    static func expand(rules: [[String: Any]]) throws -> Set<RBACPermission> {
+    public static func expand(rules: [[String: Any]]) throws -> Set<RBACPermission> {
         var permissions = Set<RBACPermission>()
         for rule in rules {
             if rule["resourceNames"] != nil || rule["nonResourceURLs"] != nil {
@@ -46,11 +53,26 @@ struct RBACPermission: Hashable, Comparable, CustomStringConvertible, Sendable {
         }
         return permissions
     }
+
+    /// `expand(rules:)` for rules parsed as `JSONValue` (e.g. with
+    /// `JSONValue.documents(yaml:)`), with the same errors.
+    public static func expand(rules: [JSONValue]) throws -> Set<RBACPermission> {
+        let data = try JSONEncoder().encode(JSONValue.array(rules))
+        guard let plain = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw RBACRuleError(rule: "\(rules)", reason: "every rule must be an object")
+        }
+        return try expand(rules: plain)
+    }
 }
 
 /// A rule that cannot be expanded into plain permissions.
-struct RBACRuleError: Error, CustomStringConvertible {
-    var rule: String
-    var reason: String
-    var description: String { "RBAC rule \(rule): \(reason)" }
+public struct RBACRuleError: Error, CustomStringConvertible {
+    public var rule: String
+    public var reason: String
+    public init(rule: String, reason: String) {
+        self.rule = rule
+        self.reason = reason
+    }
+
+    public var description: String { "RBAC rule \(rule): \(reason)" }
 }

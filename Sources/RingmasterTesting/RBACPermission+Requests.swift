@@ -11,7 +11,7 @@ extension RBACPermission {
     /// (`/apis/ringmaster.dev/v1alpha1/namespaces/ns/trainingjobs/x/status`).
     /// Returns nil for non-resource paths (`/version`, `/healthz`, discovery
     /// `/apis`), which RBAC grants through nonResourceURLs, never through rules.
-    static func fromRequest(method: String, path: String) -> RBACPermission? {
+    public static func fromRequest(method: String, path: String) -> RBACPermission? {
         let parts = path.split(separator: "?", maxSplits: 1)
         let query = parts.count > 1 ? String(parts[1]) : ""
         var segments = parts.first.map { $0.split(separator: "/").map(String.init) } ?? []
@@ -55,7 +55,7 @@ extension RBACPermission {
 
     /// The permission a request recorded by `KubernetesClient`'s
     /// `ClientOptions.requestObserver` needed.
-    init(_ record: RequestRecord) {
+    public init(_ record: RequestRecord) {
         self.init(
             apiGroup: record.group,
             resource: record.subresource.map { "\(record.resource)/\($0)" } ?? record.resource,
@@ -68,7 +68,7 @@ extension RBACPermission {
     /// real cluster). `unused`: granted but never used (more privilege than
     /// the observed run needed; either the run did not exercise a path, or the
     /// grant should go).
-    static func audit(used: Set<RBACPermission>, granted: Set<RBACPermission>) -> (missing: [RBACPermission], unused: [RBACPermission]) {
+    public static func audit(used: Set<RBACPermission>, granted: Set<RBACPermission>) -> (missing: [RBACPermission], unused: [RBACPermission]) {
         (used.subtracting(granted).sorted(), granted.subtracting(used).sorted())
     }
 }

@@ -3,22 +3,13 @@ import Glibc
 #endif
 import Logging
 
-/// One rank of a ring whose ranks are separate processes, connected by TCP.
+/// Rings whose ranks are separate processes, connected by TCP.
 ///
-/// Create it with `connect(_:)`. Each rank holds one connection to the next
-/// rank (it writes) and one from the previous rank (it reads), both
-/// authenticated with the job token. Safe to use from any task; collectives
-/// run in call order on a thread of the communicator's own.
-public final class TCPCommunicator: Communicator, Sendable {
-    private let collectives: RingCollectives
-
-    public var rank: Int { collectives.rank }
-    public var worldSize: Int { collectives.worldSize }
-
-    private init(collectives: RingCollectives) {
-        self.collectives = collectives
-    }
-
+/// `connect(_:)` returns this process's rank. Each rank holds one connection
+/// to the next rank (it writes) and one from the previous rank (it reads),
+/// both authenticated with the job token; collectives run in call order on a
+/// thread of the rank's own.
+public enum TCPCommunicator {
     /// Listens on this rank's address, connects to the next rank (retrying
     /// until `connectTimeout` while peers start, in any order), accepts the
     /// previous rank, and authenticates both connections.
@@ -29,7 +20,7 @@ public final class TCPCommunicator: Communicator, Sendable {
     /// before `connectTimeout`, `ioError` when the address cannot be bound.
     /// Connections refused during the rendezvous are logged to `logger`.
     public static func connect(_ configuration: RingConfiguration,
-                               logger: Logger = Logger(label: "ringmaster.collective")) async throws -> TCPCommunicator {
+                               logger: Logger = Logger(label: "ringmaster.collective")) async throws -> RingCommunicator {
         try configuration.validate()
         guard configuration.worldSize > 1 else { return try await connect(configuration, listener: nil, logger: logger) }
         let own = try PosixSocket.splitHostPort(configuration.peers[configuration.rank])
@@ -46,13 +37,13 @@ public final class TCPCommunicator: Communicator, Sendable {
     /// `connect(_:)` with a listening socket already bound to this rank's
     /// address (tests bind port 0 first, then tell every rank the real ports).
     static func connect(_ configuration: RingConfiguration, listener: PosixSocket?,
-                        logger: Logger = Logger(label: "ringmaster.collective")) async throws(CollectiveError) -> TCPCommunicator {
+                        logger: Logger = Logger(label: "ringmaster.collective")) async throws(CollectiveError) -> RingCommunicator {
         try configuration.validate()
         let (rank, n) = (configuration.rank, configuration.worldSize)
-        func make(_ transport: TCPTransport?) -> TCPCommunicator {
-            TCPCommunicator(collectives: RingCollectives(
+        func make(_ transport: TCPTransport?) -> RingCommunicator {
+            RingCommunicator(
                 rank: rank, worldSize: n, transport: transport,
-                operationTimeout: configuration.operationTimeout, segmentElements: configuration.segmentElements))
+                operationTimeout: configuration.operationTimeout, segmentElements: configuration.segmentElements)
         }
         guard n > 1, let listener else { return make(nil) }
         defer { listener.shutdown() }
@@ -173,28 +164,6 @@ public final class TCPCommunicator: Communicator, Sendable {
                 refused = error
             }
         }
-    }
-
-    public func allReduce(_ buffer: inout [Float], operation: ReduceOperation) async throws {
-        try await collectives.allReduce(&buffer, operation: operation)
-    }
-
-    public func broadcast(_ buffer: inout [Float], root: Int) async throws {
-        try await collectives.broadcast(&buffer, root: root)
-    }
-
-    public func barrier() async throws {
-        try await collectives.barrier()
-    }
-
-    /// Concatenates every rank's `contribution` (all the same length) in rank
-    /// order; every rank receives the same result.
-    public func allGather(_ contribution: [Float]) async throws -> [Float] {
-        try await collectives.allGather(contribution)
-    }
-
-    public func shutdown() async {
-        await collectives.shutdown()
     }
 
     /// `count` TCP ports on `host` that were free a moment ago (bound to port

@@ -156,7 +156,7 @@ struct BenchAllReduceCommand: AsyncParsableCommand {
 
         /// The method of bench/peers/allreduce_mpi.c, in place like gloo's: the
         /// buffer is refilled (untimed) before every iteration.
-        func measure(bytes: Int, communicator: TCPCommunicator) async throws -> String {
+        func measure(bytes: Int, communicator: RingCommunicator) async throws -> String {
             let n = communicator.worldSize
             let count = bytes / MemoryLayout<Float>.size
             let pristine = (0..<count).map { Float(communicator.rank + 1) + Float($0 % 7) }

@@ -77,7 +77,7 @@ struct ProcessRankTests {
         try child.run()
         defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
 
-        let communicators = try await withThrowingTaskGroup(of: TCPCommunicator.self) { group in
+        let communicators = try await withThrowingTaskGroup(of: RingCommunicator.self) { group in
             for rank in 0..<2 {
                 let configuration = RingConfiguration(rank: rank, worldSize: 3, peers: peers, authToken: token,
                                                       connectTimeout: .seconds(30), operationTimeout: .seconds(30))

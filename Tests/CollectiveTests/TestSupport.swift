@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import Collective
 
 /// Runs CPU-heavy test work (generating and checking megabytes of floats in a
@@ -105,5 +106,24 @@ func allReduceUntilFailure<C: Communicator>(_ communicator: C, elements: Int, sh
             await communicator.shutdown()
         }
         try await group.waitForAll()
+    }
+}
+
+/// Runs an all-reduce of `count` elements on every rank of `group` but the
+/// last, which never joins, and expects each to fail with `timeout` or
+/// `peerClosed` well before `limit`.
+func expectStuckLastRankFailsTheOthers(_ group: [RingCommunicator], count: Int, limit: Duration = .seconds(10)) async {
+    let start = ContinuousClock.now
+    let outcomes = await outcomesOnEveryRank(Array(group.dropLast())) { communicator in
+        var buffer = [Float](repeating: 1, count: count)
+        try await communicator.allReduce(&buffer, operation: .sum)
+    }
+    #expect(start.duration(to: .now) < limit)
+    for outcome in outcomes {
+        guard case .failure(let error as CollectiveError) = outcome else {
+            Issue.record("expected a CollectiveError, got \(outcome)")
+            continue
+        }
+        #expect([.timeout, .peerClosed].contains(error.code), "\(error)")
     }
 }

@@ -1,15 +1,19 @@
 import Synchronization
 
-/// The collectives of one rank over any `RingTransport`: what `LocalCommunicator`
-/// and `TCPCommunicator` share.
+/// One rank of a ring: the collectives over any `RingTransport`.
+///
+/// Create one with `TCPCommunicator.connect(_:)` (ranks in separate
+/// processes) or `LocalCommunicator.group(worldSize:)` (ranks in one process,
+/// over `InMemoryTransport`); both run the same plans, frames and engine.
+/// Safe to use from any task.
 ///
 /// Every collective runs on the rank's own `CollectiveThread`, in call order.
 /// The first error closes the transport, so the neighbours fail too and the
 /// failure travels around the ring instead of leaving anyone waiting; from
 /// then on every call throws that error.
-final class RingCollectives: Sendable {
-    let rank: Int
-    let worldSize: Int
+public final class RingCommunicator: Communicator, Sendable {
+    public let rank: Int
+    public let worldSize: Int
     let operationTimeout: Duration
     /// Elements per frame; larger buffers are cut into segments of at most
     /// this many elements so that sending, receiving and reducing overlap.
@@ -41,13 +45,13 @@ final class RingCollectives: Sendable {
         thread.stop()
     }
 
-    func allReduce(_ buffer: inout [Float], operation: ReduceOperation) async throws(CollectiveError) {
+    public func allReduce(_ buffer: inout [Float], operation: ReduceOperation) async throws(CollectiveError) {
         let plan = RingPlan.allReduce(count: buffer.count, rank: rank, worldSize: worldSize,
                                       segmentElements: segmentElements, operation: operation)
         try await execute(plan, on: &buffer)
     }
 
-    func broadcast(_ buffer: inout [Float], root: Int) async throws(CollectiveError) {
+    public func broadcast(_ buffer: inout [Float], root: Int) async throws(CollectiveError) {
         guard (0..<worldSize).contains(root) else {
             throw CollectiveError(.invalidArgument, "broadcast root \(root) is not a rank of a world of \(worldSize)")
         }
@@ -56,12 +60,14 @@ final class RingCollectives: Sendable {
         try await execute(plan, on: &buffer)
     }
 
-    func barrier() async throws(CollectiveError) {
+    public func barrier() async throws(CollectiveError) {
         var empty: [Float] = []
         try await execute(RingPlan.barrier(rank: rank, worldSize: worldSize), on: &empty)
     }
 
-    func allGather(_ contribution: [Float]) async throws(CollectiveError) -> [Float] {
+    /// Concatenates every rank's `contribution` (all the same length) in rank
+    /// order; every rank receives the same result.
+    public func allGather(_ contribution: [Float]) async throws(CollectiveError) -> [Float] {
         let m = contribution.count
         var gathered = [Float](repeating: 0, count: m * worldSize)
         gathered.replaceSubrange((rank * m)..<((rank + 1) * m), with: contribution)
@@ -70,7 +76,7 @@ final class RingCollectives: Sendable {
         return gathered
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         state.withLock { state in
             if state.failure == nil { state.failure = CollectiveError(.closed, "the communicator was shut down") }
         }

@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -43,6 +44,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +80,6 @@ let package = Package(
                 "TrainingJobAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -153,6 +154,9 @@ let package = Package(
                 "LocalCluster",
                 "Collective",
                 "Training",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,11 +178,40 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "TrainingJobAPITests", dependencies: ["TrainingJobAPI", "RingmasterTesting"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "RingmasterTesting"]),
-        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "RingmasterTesting"]),
-        .testTarget(name: "TrainingJobControllerTests", dependencies: ["TrainingJobController", "TrainingJobAPI", "KubeClient", "RingmasterTesting"]),
+        .testTarget(
+            name: "ControllerRuntimeTests",
+            dependencies: [
+                "ControllerRuntime", "KubeClient", "RingmasterTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "TrainingJobControllerTests",
+            dependencies: [
+                "TrainingJobController", "TrainingJobAPI", "ControllerRuntime", "KubeClient", "LocalCluster", "RingmasterTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Collective", "KubeClient", "TrainingJobAPI", "RingmasterTesting"]),
-        .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "KubeClient", "TrainingJobAPI", "RingmasterTesting"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Training", "Collective", "KubeClient", "TrainingJobAPI", "RingmasterTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "LocalClusterTests",
+            dependencies: [
+                "LocalCluster", "KubeClient", "TrainingJobAPI", "RingmasterTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]),
         .testTarget(name: "IntegrationTests", dependencies: ["RingmasterTesting", "KubeClient", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]

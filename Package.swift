@@ -177,7 +177,9 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TrainingJobAPITests", dependencies: ["TrainingJobAPI", "RingmasterTesting"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "RingmasterTesting"]),
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: ["KubeClient", "RingmasterTesting", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(
             name: "ControllerRuntimeTests",
             dependencies: [

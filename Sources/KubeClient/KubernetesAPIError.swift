@@ -89,7 +89,9 @@ public struct KubeClientError: Error, Sendable, CustomStringConvertible {
         case credentials
         /// The kubeconfig or in-cluster configuration is unusable.
         case configuration
-        /// TLS material (CA, client certificate or key) could not be loaded.
+        /// TLS failed: material (CA, client certificate or key) could not be
+        /// loaded, or the handshake was refused (for example, the server
+        /// requires a client certificate, or rejected the one presented).
         case tls
     }
 

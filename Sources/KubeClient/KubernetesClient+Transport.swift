@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 
 /// One request as the verbs describe it, before the transport adds the
 /// server, credentials, limits and retries.
@@ -79,10 +80,11 @@ extension KubernetesClient {
             if let limiter { try await limiter.acquire() }
             var http = HTTPClientRequest(url: url(for: request))
             http.method = request.method
-            http.tlsConfiguration = tlsConfiguration
+            let credential = try await credentials.current(tls: tlsConfiguration)
+            http.tlsConfiguration = credential.tlsConfiguration ?? tlsConfiguration
             http.headers.add(name: "Accept", value: request.accept)
             http.headers.add(name: "User-Agent", value: options.userAgent)
-            if let authorization = try await credentials.authorizationHeader() {
+            if let authorization = credential.authorization {
                 http.headers.add(name: "Authorization", value: authorization)
             }
             if let body = request.body {
@@ -115,6 +117,9 @@ extension KubernetesClient {
                     // could be written: nothing reached the server, so any verb may be resent.
                     staleConnectionRetries += 1
                     continue
+                }
+                if error is NIOSSLError || error is BoringSSLError {
+                    throw tlsFailure(request, error, presentedCertificate: http.tlsConfiguration?.privateKey != nil)
                 }
                 throw KubeClientError(.transport, "\(request.method.rawValue) \(request.path) failed", underlying: error)
             }
@@ -155,6 +160,25 @@ extension KubernetesClient {
         if let namespace = request.namespace, namespace.isEmpty || namespace.contains("/") {
             throw KubeClientError(.invalidRequest, "\"\(namespace)\" is not a valid namespace")
         }
+    }
+
+    /// A TLS failure explained: which side refused what.
+    private func tlsFailure(_ request: APIRequest, _ error: any Error, presentedCertificate: Bool) -> KubeClientError {
+        let detail = String(describing: error)
+        let reason: String
+        if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+            reason = "the server's certificate could not be verified against the configured certificate authority"
+        } else if detail.contains("CERTIFICATE_REQUIRED") || (!presentedCertificate && detail.contains("ALERT_HANDSHAKE_FAILURE")) {
+            reason = presentedCertificate
+                ? "the server asked for a client certificate and did not accept the one presented"
+                : "the server requires a client certificate, and no client certificate was presented"
+        } else if presentedCertificate && detail.contains("_ALERT_") {
+            reason = "the server rejected the client certificate"
+        } else {
+            reason = "the TLS connection failed"
+        }
+        return KubeClientError(.tls, "TLS with \(baseURL) failed for \(request.method.rawValue) \(request.path): \(reason)",
+                               underlying: error)
     }
 
     /// The delay before retry number `attempt + 1`: the server's Retry-After

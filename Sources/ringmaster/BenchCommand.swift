@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchAllReduceCommand.self,
             BenchOperatorCommand.self,
             BenchAPIServerCommand.self,
+            BenchInformerCommand.self,
         ]
     )
 }

@@ -1,9 +1,22 @@
 import Foundation
+import NIOSSL
 
-/// Produces the `Authorization` header for each request: a fixed token, a
-/// token file re-read every `refreshInterval`, or an exec credential plugin
-/// whose answer is cached until its `expirationTimestamp` (or until the server
-/// answers 401). Safe to call concurrently.
+/// What one request presents to the server.
+struct RequestCredential: Sendable {
+    /// The `Authorization` header value, or nil for none.
+    var authorization: String?
+    /// The TLS configuration presenting a client certificate obtained at run
+    /// time (from an exec plugin); nil uses the client's own configuration.
+    var tlsConfiguration: TLSConfiguration?
+}
+
+/// Produces the credentials of each request: a fixed token, a token file
+/// re-read every `refreshInterval`, or an exec credential plugin whose answer
+/// (a token, a client certificate and key, or both) is cached until its
+/// `expirationTimestamp` or the certificate's end of validity, whichever
+/// comes first, or until the server answers 401. A certificate from a plugin
+/// is presented through a TLS configuration derived from the client's, built
+/// once per answer. Safe to call concurrently.
 actor CredentialProvider {
     private let credentials: KubeConfig.Credentials
     private let clock: any RuntimeClock
@@ -11,6 +24,7 @@ actor CredentialProvider {
     private var cachedToken: String?
     private var cachedUntil: Duration?
     private var cachedExpiry: Date?
+    private var cachedExec: RequestCredential?
 
     init(credentials: KubeConfig.Credentials, clock: any RuntimeClock, server: String) {
         self.credentials = credentials
@@ -18,35 +32,66 @@ actor CredentialProvider {
         self.server = server
     }
 
-    /// The header value, or nil for anonymous requests.
-    func authorizationHeader() throws -> String? {
+    /// The credentials for the next request.
+    ///
+    /// - Parameter tls: the client's TLS configuration (nil for `http://`);
+    ///   a client certificate from an exec plugin is added to a copy of it.
+    /// - Throws: `KubeClientError(.credentials)` when no credential can be
+    ///   obtained (unreadable token file, failing plugin, expired certificate),
+    ///   `KubeClientError(.tls)` when a plugin's certificate and key are unusable.
+    func current(tls: TLSConfiguration?) throws -> RequestCredential {
         switch credentials {
         case .none:
-            return nil
+            return RequestCredential()
         case .token(let token):
-            return "Bearer \(token)"
+            return RequestCredential(authorization: "Bearer \(token)")
         case .basic(let username, let password):
-            return "Basic \(Data("\(username):\(password)".utf8).base64EncodedString())"
+            let encoded = Data("\(username):\(password)".utf8).base64EncodedString()
+            return RequestCredential(authorization: "Basic \(encoded)")
         case .tokenFile(let path, let refreshInterval):
-            if let cachedToken, let cachedUntil, clock.now() < cachedUntil { return "Bearer \(cachedToken)" }
+            if let cachedToken, let cachedUntil, clock.now() < cachedUntil {
+                return RequestCredential(authorization: "Bearer \(cachedToken)")
+            }
             guard let data = FileManager.default.contents(atPath: path),
                   let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
                   !token.isEmpty else {
                 // A rotation in progress may leave the file briefly empty: keep the last good token.
-                if let cachedToken { return "Bearer \(cachedToken)" }
+                if let cachedToken { return RequestCredential(authorization: "Bearer \(cachedToken)") }
                 throw KubeClientError(.credentials, "cannot read a bearer token from \(path)")
             }
             cachedToken = token
             cachedUntil = clock.now() + refreshInterval
-            return "Bearer \(token)"
+            return RequestCredential(authorization: "Bearer \(token)")
         case .exec(let plugin):
-            if let cachedToken, cachedExpiry.map({ clock.wallClock() < $0 }) ?? true {
-                return "Bearer \(cachedToken)"
+            if let cachedExec {
+                if let cachedExpiry {
+                    if clock.wallClock() < cachedExpiry { return cachedExec }
+                } else {
+                    return cachedExec
+                }
             }
-            let credential = try ExecCredentialRunner.run(plugin, server: server)
-            cachedToken = credential.token
-            cachedExpiry = credential.expiration
-            return "Bearer \(credential.token)"
+            let answer = try ExecCredentialRunner.run(plugin, server: server)
+            var credential = RequestCredential()
+            if let token = answer.token { credential.authorization = "Bearer \(token)" }
+            var expiry: Date? = answer.expiration
+            if let identity = answer.identity {
+                let source = "exec plugin \(plugin.command)"
+                guard let tls else {
+                    throw KubeClientError(.credentials,
+                        "\(source) returned a client certificate, but the server \(server) does not use TLS (https)")
+                }
+                try identity.checkValidity(at: clock.wallClock(), source: source)
+                credential.tlsConfiguration = identity.applied(to: tls)
+                let certificateEnd: Date = identity.notValidAfter
+                if let stated = expiry, stated < certificateEnd {
+                    expiry = stated
+                } else {
+                    expiry = certificateEnd
+                }
+            }
+            cachedExec = credential
+            cachedExpiry = expiry
+            return credential
         }
     }
 
@@ -58,6 +103,7 @@ actor CredentialProvider {
             cachedToken = nil
             cachedUntil = nil
             cachedExpiry = nil
+            cachedExec = nil
         default:
             break
         }
@@ -66,8 +112,10 @@ actor CredentialProvider {
 
 /// Runs a `client.authentication.k8s.io/v1` (or v1beta1) exec credential plugin.
 enum ExecCredentialRunner {
+    /// A plugin's answer: a bearer token, a client certificate with its key, or both.
     struct Credential {
-        var token: String
+        var token: String?
+        var identity: ClientCertificateIdentity?
         var expiration: Date?
     }
 
@@ -158,12 +206,25 @@ enum ExecCredentialRunner {
         guard credential.kind == nil || credential.kind == "ExecCredential" else {
             throw KubeClientError(.credentials, "exec plugin \(plugin.command) printed kind \(credential.kind!), expected ExecCredential")
         }
-        guard let token = credential.status?.token, !token.isEmpty else {
-            if credential.status?.clientCertificateData != nil {
-                throw KubeClientError(.credentials,
-                    "exec plugin \(plugin.command) returned a client certificate; only token credentials from exec plugins are supported")
-            }
-            throw KubeClientError(.credentials, "exec plugin \(plugin.command) returned no status.token")
+        let status = credential.status
+        let token: String? = nonEmpty(status?.token)
+        let certificateData: String? = nonEmpty(status?.clientCertificateData)
+        let keyData: String? = nonEmpty(status?.clientKeyData)
+        var identity: ClientCertificateIdentity?
+        if let certificateData, let keyData {
+            // Both fields are PEM text in the ExecCredential, not base64.
+            identity = try ClientCertificateIdentity(
+                certificatePEM: Data(certificateData.utf8), keyPEM: Data(keyData.utf8),
+                source: "exec plugin \(plugin.command)")
+        } else if certificateData != nil {
+            throw KubeClientError(.credentials,
+                "exec plugin \(plugin.command) returned status.clientCertificateData without status.clientKeyData")
+        } else if keyData != nil {
+            throw KubeClientError(.credentials,
+                "exec plugin \(plugin.command) returned status.clientKeyData without status.clientCertificateData")
+        } else if token == nil {
+            throw KubeClientError(.credentials,
+                "exec plugin \(plugin.command) returned neither status.token nor status.clientCertificateData and status.clientKeyData")
         }
         var expiration: Date?
         if let stamp = credential.status?.expirationTimestamp {
@@ -173,6 +234,12 @@ enum ExecCredentialRunner {
             }
             expiration = date
         }
-        return Credential(token: token, expiration: expiration)
+        return Credential(token: token, identity: identity, expiration: expiration)
     }
+}
+
+/// nil for nil or the empty string.
+private func nonEmpty(_ text: String?) -> String? {
+    guard let text, !text.isEmpty else { return nil }
+    return text
 }

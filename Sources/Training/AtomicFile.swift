@@ -12,7 +12,14 @@ private let systemWrite = Darwin.write
 public enum AtomicFile {
     /// Writes `bytes` to a temporary file in the same directory, fsyncs it,
     /// renames it over `path` and fsyncs the directory.
-    public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+    ///
+    /// `pauseHalfWay` is test-only fault injection: when given, the first
+    /// half of `bytes` is written and fsynced, then `pauseHalfWay` is called
+    /// with the temporary file's path (so that a test can kill the process
+    /// while a partial file is on disk), and the write then completes as usual.
+    public static func write(
+        _ bytes: [UInt8], to path: String, pauseHalfWay: ((_ temporaryPath: String) -> Void)? = nil
+    ) throws(CheckpointError) {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.\(name).\(getpid()).tmp"
@@ -20,13 +27,19 @@ public enum AtomicFile {
         guard descriptor >= 0 else { throw failure("cannot create \(temporary)", path: path) }
         var written = 0
         let result: Int = bytes.withUnsafeBytes { raw in
+            let half = pauseHalfWay == nil ? raw.count : raw.count / 2
             while written < raw.count {
-                let count = systemWrite(descriptor, raw.baseAddress! + written, raw.count - written)
+                let end = written < half ? half : raw.count
+                let count = systemWrite(descriptor, raw.baseAddress! + written, end - written)
                 if count < 0 {
                     if errno == EINTR { continue }
                     return -1
                 }
                 written += count
+                if written == half, half < raw.count, let pauseHalfWay {
+                    guard fsync(descriptor) == 0 else { return -1 }
+                    pauseHalfWay(temporary)
+                }
             }
             return 0
         }

@@ -20,12 +20,22 @@ public struct CheckpointRecord: Sendable, Hashable {
 public struct CheckpointStore: Sendable {
     public var directory: String
     public var keep: Int
+    /// Test-only fault injection (see `CheckpointWritePause`); nil in normal runs.
+    public var writePause: CheckpointWritePause?
 
     /// `keep` must be at least 1; 3 leaves two fallbacks if the newest is damaged.
-    public init(directory: String, keep: Int = 3) {
+    /// `writePause` is test-only fault injection, off by default.
+    public init(directory: String, keep: Int = 3, writePause: CheckpointWritePause? = nil) {
         precondition(keep >= 1, "keep at least one checkpoint")
         self.directory = directory
         self.keep = keep
+        self.writePause = writePause
+    }
+
+    /// The marker file that `writePause` creates once the partial checkpoint
+    /// of `globalStep` is on disk (hidden: never taken for a checkpoint).
+    public func writePauseMarkerPath(globalStep: Int) -> String {
+        directory + "/.write-paused-" + String(format: "%010d", globalStep)
     }
 
     /// The file name of the checkpoint after `globalStep` steps.
@@ -42,8 +52,14 @@ public struct CheckpointStore: Sendable {
         } catch {
             throw CheckpointError(.io, path: directory, "cannot create the checkpoint directory: \(error)")
         }
-        let path = path(globalStep: checkpoint.header.globalStep)
-        try AtomicFile.write(checkpoint.encoded(), to: path)
+        let step = checkpoint.header.globalStep
+        let path = path(globalStep: step)
+        var pauseHalfWay: ((String) -> Void)?
+        if let pause = writePause, pause.globalStep == step {
+            let marker = writePauseMarkerPath(globalStep: step)
+            pauseHalfWay = { temporary in pause.hold(temporaryPath: temporary, markerPath: marker) }
+        }
+        try AtomicFile.write(checkpoint.encoded(), to: path, pauseHalfWay: pauseHalfWay)
         for (_, stale) in checkpointFiles().dropFirst(keep) {
             try? FileManager.default.removeItem(atPath: stale)
         }

@@ -19,7 +19,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             The cluster's logs (API server, node agent, operator) go to <data-dir>/cluster.log and each \
             worker's to <data-dir>/pods/<namespace>/<pod>/worker.log. Ctrl-C or SIGTERM stops the workers \
-            and the cluster. The exit status is non-zero when the job fails.
+            and the cluster; should the demo be killed outright (SIGKILL), the cluster notices within a second \
+            and stops itself and the workers. The exit status is non-zero when the job fails.
             """
     )
 

@@ -78,6 +78,8 @@ final class DemoSession: ServiceLifecycle.Service, Sendable {
         process.arguments = [
             "local", "up", "--with-operator", "--data-dir", dataDirectory.path,
             "--progress-interval-seconds", "\(progressIntervalSeconds)",
+            // The cluster stops with this process, even if it is killed.
+            "--parent-pid", "\(getpid())",
         ]
         process.standardOutput = log
         process.standardError = log

@@ -22,6 +22,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         discussion: """
             State lives in --data-dir (SQLite); a restart on the same directory comes back with every object.
             RBAC, Deployments and StatefulSets are stored and served but not enforced or run; CEL rules in CRDs are not evaluated.
+            Pods run as local processes that die with this one, even if it is killed with SIGKILL (Linux, through setpriv --pdeathsig).
             """
     )
 
@@ -49,6 +50,9 @@ struct LocalUpCommand: AsyncParsableCommand {
     @Option(help: "The executable run for the Ringmaster worker image (default: ringmaster-worker next to this executable).")
     var workerExecutable: String?
 
+    @Option(help: "Stop the cluster and its workers when the process with this id exits, even if it is killed (ringmaster demo passes its own).")
+    var parentPid: Int32?
+
     func run() async throws {
         var logger = Logger(label: "ringmaster.local")
         logger.logLevel = .info
@@ -74,9 +78,15 @@ struct LocalUpCommand: AsyncParsableCommand {
                 progressIntervalSeconds: progressIntervalSeconds, peerTimeoutSeconds: peerTimeoutSeconds),
             logger: logger
         ).services()
+        // Last, so stopped first; its return (the parent is gone) stops the group.
+        let parentWatch: [ServiceGroupConfiguration.ServiceConfiguration] = parentPid.map {
+            [.init(
+                service: LocalClusterParentWatch(parentPID: $0, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup)]
+        } ?? []
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: apiServer)] + extraServices.map { .init(service: $0) },
+                services: [.init(service: apiServer)] + extraServices.map { .init(service: $0) } + parentWatch,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

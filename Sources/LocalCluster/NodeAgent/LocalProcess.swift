@@ -16,6 +16,19 @@ import Darwin
 /// When the group leader exits, whatever remains of its group is killed,
 /// as nothing outlives a container's main process.
 ///
+/// Nor does a container outlive the process that started it, even when
+/// that process is killed with SIGKILL and cannot clean up: on Linux the
+/// container's process is started through util-linux's `setpriv
+/// --pdeathsig KILL`, which sets `PR_SET_PDEATHSIG` and then execs the
+/// container's command (same pid). The kernel sends that signal when the
+/// *thread* that started the child exits, so every process is started on
+/// one dedicated thread that lives as long as the process (`SpawningThread`).
+/// Without `setpriv` (or on other systems) the process is started directly
+/// and only an orderly stop of the agent stops it. Not covered: an agent
+/// killed in the instant between the spawn and `setpriv`'s `prctl`, and
+/// processes that the container's main process started itself (they are
+/// in its group, which only the agent signals).
+///
 /// Safe to use from any task: the reaping of the process and every signal
 /// sent to it are serialised, so a signal never reaches a recycled pid.
 public final class LocalProcess: Sendable {
@@ -47,6 +60,31 @@ public final class LocalProcess: Sendable {
         guard let executable = arguments.first else {
             throw NodeAgentError(.spawnFailed, "no executable to start")
         }
+        var command = arguments
+        if let setpriv = ParentDeathSignal.setpriv {
+            // `setpriv` runs the command with execvp: a name without a slash
+            // would be searched in PATH, where posix_spawn takes it as a path.
+            let resolved = executable.contains("/") ? executable : "./" + executable
+            let base = executable.hasPrefix("/") ? "" : (workingDirectory ?? FileManager.default.currentDirectoryPath) + "/"
+            guard access(base + resolved, X_OK) == 0 else {
+                throw NodeAgentError(.spawnFailed, "cannot start \(executable): \(Self.errnoText())")
+            }
+            command = [setpriv, "--pdeathsig", "KILL", "--", resolved] + arguments.dropFirst()
+        }
+        let finalCommand = command
+        let result = SpawningThread.shared.perform {
+            Result { () throws(NodeAgentError) -> pid_t in
+                try spawnNow(arguments: finalCommand, environment: environment, workingDirectory: workingDirectory, logFile: logFile)
+            }
+        }
+        return LocalProcess(pid: try result.get())
+    }
+
+    /// `posix_spawn`s `arguments` (run on the spawning thread); returns the pid.
+    private static func spawnNow(
+        arguments: [String], environment: [String: String], workingDirectory: String?, logFile: URL
+    ) throws(NodeAgentError) -> pid_t {
+        let executable = arguments[0]
         let logDescriptor = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logDescriptor >= 0 else {
             throw NodeAgentError(.fileSystem, "cannot open log file \(logFile.path): \(Self.errnoText())")
@@ -105,7 +143,7 @@ public final class LocalProcess: Sendable {
         guard result == 0 else {
             throw NodeAgentError(.spawnFailed, "cannot start \(executable): \(String(cString: strerror(result)))")
         }
-        return LocalProcess(pid: pid)
+        return pid
     }
 
     /// Sends `signal` to every process of the group, unless the process has
@@ -193,5 +231,62 @@ private enum SpawnExtensions {
     private static func lookUp<T>(_ name: String) -> T? {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(symbol, to: T.self)
+    }
+}
+
+/// The parent-death signal of container processes (see `LocalProcess`).
+enum ParentDeathSignal {
+    /// util-linux's `setpriv`, when this system has it (Linux only).
+    static let setpriv: String? = {
+        #if os(Linux)
+        return ["/usr/bin/setpriv", "/bin/setpriv"].first { access($0, X_OK) == 0 }
+        #else
+        return nil
+        #endif
+    }()
+}
+
+/// The one thread on which every container process is started. It never
+/// exits, so the kernel's parent-death signal (which follows the thread
+/// that started a child, not the process) fires only when the whole
+/// process ends. Safe to use from any thread; `perform` blocks the caller
+/// for the duration of one `posix_spawn`.
+final class SpawningThread: @unchecked Sendable {
+    static let shared = SpawningThread()
+
+    /// Guards `requests`.
+    private let condition = NSCondition()
+    private var requests: [@Sendable () -> Void] = []
+
+    private init() {
+        let thread = Thread { [self] in serve() }
+        thread.name = "ringmaster.local-process-spawner"
+        thread.start()
+    }
+
+    /// Runs `body` on the spawning thread and returns its result.
+    func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let result = Mutex<T?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        condition.lock()
+        requests.append {
+            let value = body()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return result.withLock { $0! }
+    }
+
+    private func serve() {
+        while true {
+            condition.lock()
+            while requests.isEmpty { condition.wait() }
+            let request = requests.removeFirst()
+            condition.unlock()
+            request()
+        }
     }
 }

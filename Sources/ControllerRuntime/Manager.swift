@@ -83,11 +83,14 @@ public final class Manager: ServiceLifecycle.Service, Sendable {
     }
 
     /// The shared informer for a typed kind (created on first use), watching
-    /// `options.namespace` (all namespaces when empty).
-    public func informer<Object: KubernetesResource>(for type: Object.Type) -> Informer<Object> {
-        informer(key: "\(Object.descriptor.group)/\(Object.descriptor.plural)") {
+    /// `options.namespace` (all namespaces when empty). With a
+    /// `labelSelector`, it lists and watches (and so caches) only the objects
+    /// that match; informers of one kind with different selectors are
+    /// separate.
+    public func informer<Object: KubernetesResource>(for type: Object.Type, labelSelector: String? = nil) -> Informer<Object> {
+        informer(key: "\(Object.descriptor.group)/\(Object.descriptor.plural)?labelSelector=\(labelSelector ?? "")") {
             Informer(client: client.resource(Object.self), namespace: options.watchedNamespaces,
-                     resyncPeriod: options.syncPeriod, clock: clock)
+                     labelSelector: labelSelector, resyncPeriod: options.syncPeriod, clock: clock)
         }
     }
 

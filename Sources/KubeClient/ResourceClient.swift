@@ -48,6 +48,12 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
     /// Encodes `object` with `apiVersion` and `kind` filled in from the descriptor
     /// when the object leaves them unset.
     func encodeObject(_ object: Object) throws -> Data {
+        // Typed models set apiVersion and kind when built: then the encoding
+        // is the answer, without a round trip through JSONValue.
+        let direct = try encode(object)
+        if let meta = try? JSONDecoder().decode(TypeMeta.self, from: direct), meta.apiVersion != nil, meta.kind != nil {
+            return direct
+        }
         var json: JSONValue
         do { json = try JSONValue(encoding: object) } catch {
             throw KubeClientError(.invalidRequest, "cannot encode \(descriptor.kind) as JSON", underlying: error)
@@ -55,6 +61,11 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
         if json["apiVersion"] == nil || json["apiVersion"] == .null { json["apiVersion"] = .string(descriptor.apiVersion) }
         if json["kind"] == nil || json["kind"] == .null { json["kind"] = .string(descriptor.kind) }
         return try encode(json)
+    }
+
+    private struct TypeMeta: Decodable {
+        var apiVersion: String?
+        var kind: String?
     }
 
     // MARK: Reads

@@ -7,6 +7,8 @@ import NIOCore
 final class LineReader: @unchecked Sendable {
     private var iterator: HTTPClientResponse.Body.AsyncIterator
     private var pending: [UInt8] = []
+    /// Where the next line starts in `pending`.
+    private var lineStart = 0
     private var scanFrom = 0
     private var finished = false
     /// Lines longer than this are a protocol error, not a memory exhaustion.
@@ -21,25 +23,33 @@ final class LineReader: @unchecked Sendable {
     func nextLine() async throws -> [UInt8]? {
         while true {
             if let newline = pending[scanFrom...].firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                scanFrom = 0
+                var line = Array(pending[lineStart..<newline])
+                // Consumed bytes are dropped only once they are most of the
+                // buffer, so a chunk of many lines is not shifted once per line.
+                lineStart = newline + 1
+                scanFrom = lineStart
+                if lineStart * 2 >= pending.count {
+                    pending.removeSubrange(..<lineStart)
+                    lineStart = 0
+                    scanFrom = 0
+                }
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 if line.isEmpty { continue }
                 return line
             }
             scanFrom = pending.count
             if finished {
-                guard !pending.isEmpty else { return nil }
-                let line = pending
+                guard lineStart < pending.count else { return nil }
+                let line = Array(pending[lineStart...])
                 pending = []
+                lineStart = 0
                 scanFrom = 0
                 return line
             }
             do {
                 if let chunk = try await iterator.next() {
                     pending.append(contentsOf: chunk.readableBytesView)
-                    if pending.count > maximumLineLength {
+                    if pending.count - lineStart > maximumLineLength {
                         throw KubeClientError(.decoding, "a streamed line exceeds \(maximumLineLength) bytes")
                     }
                 } else {

@@ -50,6 +50,12 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
+    /// The answer to a write: the object as the commit already encoded it
+    /// when that is exactly `object`, else a fresh encoding.
+    private func written(_ object: JSONValue, code: Int = 200) -> APIResponse {
+        .full(code: code, contentType: "application/json", body: state.takeEncoding(of: object) ?? JSONCoding.encode(object))
+    }
+
     private func notFound() -> APIError {
         APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
     }
@@ -137,7 +143,7 @@ final class APIRouter: @unchecked Sendable {
         case ("POST", nil):
             let body = try decodeBody(request)
             let dryRun = request.query["dryRun"] == "All"
-            return .json(try state.create(type, namespace: namespace, body: body, dryRun: dryRun, strictFields: strict), code: dryRun ? 200 : 201)
+            return written(try state.create(type, namespace: namespace, body: body, dryRun: dryRun, strictFields: strict), code: dryRun ? 200 : 201)
         case ("POST", let name?) where subresource == "binding":
             let body = try decodeBody(request)
             guard let node = body["target"]?["name"]?.stringValue else { throw APIError.badRequest("binding has no target.name") }
@@ -146,13 +152,13 @@ final class APIRouter: @unchecked Sendable {
                                 body: JSONCoding.encode(patch), subresource: nil, fieldManager: nil, force: false)
             return .json(.object(["kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .object([:]), "status": .string("Success"), "code": .integer(201)]), code: 201)
         case ("PUT", let name?):
-            return .json(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request), subresource: subresource, strictFields: strict))
+            return written(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request), subresource: subresource, strictFields: strict))
         case ("PATCH", let name?):
-            return .json(try state.patch(type, namespace: namespace, name: name, contentType: request.contentType, body: request.body,
+            return written(try state.patch(type, namespace: namespace, name: name, contentType: request.contentType, body: request.body,
                                          subresource: subresource, fieldManager: request.query["fieldManager"], force: request.query["force"] == "true",
                                          strictFields: strict))
         case ("DELETE", let name?):
-            return .json(try state.delete(type, namespace: namespace, name: name, options: try deleteOptions(request)))
+            return written(try state.delete(type, namespace: namespace, name: name, options: try deleteOptions(request)))
         case ("DELETE", nil):
             let options = try listOptions(request, type)
             let list = try state.list(type, namespace: namespace, options: options)

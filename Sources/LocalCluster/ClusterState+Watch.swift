@@ -78,26 +78,32 @@ extension ClusterState {
 
     /// The event a watcher sees for a change, given its namespace and selectors:
     /// an object that starts matching is ADDED, one that stops matching is DELETED.
-    private func filter(_ eventType: String, _ object: JSONValue, _ previous: JSONValue?, _ watcher: Watcher) -> ServerWatchEvent? {
+    /// `encoded` is `object` as `JSONCoding.encode` wrote it, if known; it is
+    /// passed on when the watcher is served the object unchanged.
+    private func filter(_ eventType: String, _ object: JSONValue, _ previous: JSONValue?, _ watcher: Watcher,
+                        encoded: Data? = nil) -> ServerWatchEvent? {
         guard inScope(object, watcher) else { return nil }
         let now = matches(object, watcher.options)
         let served = served(object, as: watcher.type)
+        let encodedServed = served["apiVersion"] == object["apiVersion"] ? encoded : nil
         switch eventType {
         case "MODIFIED":
             let before = previous.map { matches($0, watcher.options) } ?? now
-            if now && before { return ServerWatchEvent(type: "MODIFIED", object: served) }
-            if now { return ServerWatchEvent(type: "ADDED", object: served) }
-            if before { return ServerWatchEvent(type: "DELETED", object: served) }
+            if now && before { return ServerWatchEvent(type: "MODIFIED", object: served, encodedObject: encodedServed) }
+            if now { return ServerWatchEvent(type: "ADDED", object: served, encodedObject: encodedServed) }
+            if before { return ServerWatchEvent(type: "DELETED", object: served, encodedObject: encodedServed) }
             return nil
         default:
-            return now ? ServerWatchEvent(type: eventType, object: served) : nil
+            return now ? ServerWatchEvent(type: eventType, object: served, encodedObject: encodedServed) : nil
         }
     }
 
-    /// Fans a committed change out to the watchers of its storage. Caller holds the lock.
-    func notify(_ storageName: String, eventType: String, object: JSONValue, previous: JSONValue?) {
+    /// Fans a committed change out to the watchers of its storage. `encoded`
+    /// is `object` as stored (`JSONCoding.encode`), if the caller has it.
+    /// Caller holds the lock.
+    func notify(_ storageName: String, eventType: String, object: JSONValue, previous: JSONValue?, encoded: Data? = nil) {
         for watcher in watchers.values where watcher.storageName == storageName {
-            if let event = filter(eventType, object, previous, watcher) { watcher.deliver(event) }
+            if let event = filter(eventType, object, previous, watcher, encoded: encoded) { watcher.deliver(event) }
         }
     }
 }

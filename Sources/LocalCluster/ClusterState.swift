@@ -38,6 +38,11 @@ final class ClusterState: @unchecked Sendable {
     var nextWatcherID: UInt64 = 1
     /// Set when something was deleted or marked for deletion: the garbage collector has work.
     var collectorDirty = true
+    /// The encodings of the last `recentEncodingWindow` commits by
+    /// resourceVersion, so that the answer to a write reuses the bytes the
+    /// commit wrote instead of encoding the object again.
+    var recentEncodings: [Int64: (object: JSONValue, data: Data)] = [:]
+    static let recentEncodingWindow: Int64 = 256
 
     init(layout: Layout, eventWindow: Int, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.layout = layout
@@ -176,16 +181,32 @@ final class ClusterState: @unchecked Sendable {
             if let uid = stored["metadata"]?["uid"]?.stringValue { uidIndex.removeValue(forKey: uid) }
             collectorDirty = true
         }
+        recentEncodings[rv] = (stored, data)
+        recentEncodings.removeValue(forKey: rv - Self.recentEncodingWindow)
         if rv % 500 == 0 { try database.compact(keep: eventWindow) }
-        notify(type.storageName, eventType: eventType, object: stored, previous: previous)
+        notify(type.storageName, eventType: eventType, object: stored, previous: previous, encoded: data)
         return stored
     }
 
-    func timestamp(_ date: Date? = nil) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date ?? now())
+    /// RFC 3339 in UTC with whole seconds (`2006-01-02T15:04:05Z`), as Kubernetes writes timestamps.
+    /// The bytes a recent commit wrote for `object`, if `object` is exactly
+    /// what was committed (same resourceVersion, same content, served under
+    /// the stored apiVersion); each encoding is handed out once.
+    func takeEncoding(of object: JSONValue) -> Data? {
+        guard let rv = object["metadata"]?["resourceVersion"]?.stringValue.flatMap({ Int64($0) }) else { return nil }
+        return lock.withLock {
+            guard let recent = recentEncodings.removeValue(forKey: rv), recent.object == object else { return nil }
+            return recent.data
+        }
     }
+
+    func timestamp(_ date: Date? = nil) -> String {
+        // A format style is a value and cheap to use; creating an
+        // ISO8601DateFormatter per call cost more than the SQLite write.
+        (date ?? now()).formatted(Self.timestampStyle)
+    }
+
+    static let timestampStyle = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!)
 
     private func ensureNamespace(_ name: String) throws {
         let type = types[Self.typeKey("", "v1", "namespaces")]!

@@ -137,8 +137,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             var event = event
             if let converter, event.type != "BOOKMARK", event.type != "ERROR" {
                 event.object = converter.table([event.object])
+                event.encodedObject = nil
             }
-            let line = JSONCoding.encode(event.json) + Data("\n".utf8)
+            let line = event.line
             let counts = event.type != "BOOKMARK"
             loop.execute {
                 let (handler, context) = bound.value

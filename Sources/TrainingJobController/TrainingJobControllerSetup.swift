@@ -4,7 +4,8 @@ import Logging
 import TrainingJobAPI
 
 /// Registers the TrainingJob controller with a `Manager`: the informers it
-/// reads (TrainingJobs and every kind of child) and a controller fed by the
+/// reads (TrainingJobs, and of every kind of child the objects labelled
+/// `ringmaster.dev/job-name`) and a controller fed by the
 /// jobs and by changes of the children they control.
 public enum TrainingJobControllerSetup {
     @discardableResult
@@ -14,13 +15,17 @@ public enum TrainingJobControllerSetup {
         durationObserver: (@Sendable (Duration) -> Void)? = nil
     ) -> Controller {
         let jobs = manager.informer(for: TrainingJob.self)
-        let pods = manager.informer(for: Pod.self)
-        let services = manager.informer(for: Service.self)
-        let secrets = manager.informer(for: Secret.self)
-        let serviceAccounts = manager.informer(for: ServiceAccount.self)
-        let roles = manager.informer(for: Role.self)
-        let roleBindings = manager.informer(for: RoleBinding.self)
-        let claims = manager.informer(for: PersistentVolumeClaim.self)
+        // Every child the operator creates carries the job-name label; caching
+        // only those keeps the cluster's other Pods, Secrets and so on out of
+        // the operator's memory.
+        let children = TrainingJobLabels.jobName
+        let pods = manager.informer(for: Pod.self, labelSelector: children)
+        let services = manager.informer(for: Service.self, labelSelector: children)
+        let secrets = manager.informer(for: Secret.self, labelSelector: children)
+        let serviceAccounts = manager.informer(for: ServiceAccount.self, labelSelector: children)
+        let roles = manager.informer(for: Role.self, labelSelector: children)
+        let roleBindings = manager.informer(for: RoleBinding.self, labelSelector: children)
+        let claims = manager.informer(for: PersistentVolumeClaim.self, labelSelector: children)
         let reconciler = TrainingJobReconciler(
             client: manager.client,
             caches: .init(

@@ -197,7 +197,7 @@ let package = Package(
                 "TrainingJobController", "TrainingJobAPI", "ControllerRuntime", "KubeClient", "LocalCluster", "RingmasterTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
+        .testTarget(name: "CollectiveTests", dependencies: ["Collective", "Training"]),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
@@ -214,7 +214,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RingmasterTesting", "KubeClient", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RingmasterTesting", "KubeClient", "Training", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

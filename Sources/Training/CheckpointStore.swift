@@ -77,6 +77,47 @@ public struct CheckpointStore: Sendable {
         .sorted { $0.step > $1.step }
     }
 
+    /// The partial files that interrupted saves left behind:
+    /// `.checkpoint-<step>.rmckpt.<pid>.tmp`, the temporary name
+    /// `AtomicFile.write` uses before its rename.
+    public func temporaryFiles() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { name in
+            guard name.hasPrefix(".checkpoint-"), name.hasSuffix(".tmp") else { return false }
+            let middle = name.dropFirst(".checkpoint-".count).dropLast(".tmp".count)
+            let parts = middle.split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count == 3 && Int(parts[0]) != nil && parts[1] == "rmckpt" && UInt32(parts[2]) != nil
+        }
+        .sorted()
+        .map { directory + "/" + $0 }
+    }
+
+    /// Removes the partial files of interrupted saves (a writer killed
+    /// between creating its temporary file and renaming it) and returns
+    /// their paths; each removal is logged. A file that cannot be removed is
+    /// logged and left; it never stops training.
+    ///
+    /// Call it only from the job's single writer, rank 0, when it opens the
+    /// directory and before its first `save`: no other rank ever writes here,
+    /// and this process has not begun a write yet, so every temporary file
+    /// present belongs to a writer that is gone (a previous attempt of the
+    /// ring; in a container its process id may even equal ours). It is not
+    /// safe to call while a `save` of this process runs on the same directory.
+    @discardableResult
+    public func removeStaleTemporaryFiles(logger: Logger) -> [String] {
+        var removed: [String] = []
+        for path in temporaryFiles() {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+                removed.append(path)
+                logger.info("removed the partial file of an interrupted checkpoint write", metadata: ["path": "\(path)"])
+            } catch {
+                logger.warning("cannot remove a stale partial checkpoint file", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        return removed
+    }
+
     /// The newest checkpoint that reads back intact and that `isCompatible`
     /// accepts (it returns why not, or nil). Every file skipped on the way is
     /// logged as a warning with the reason; a damaged file is never loaded.

@@ -8,6 +8,8 @@ public protocol Optimizer: Sendable {
     var stepCount: Int { get }
     /// The optimizer's buffers (momentum, moment estimates), flat.
     var state: [Float] { get }
+    /// The step size of the next update; a schedule may change it between steps.
+    var learningRate: Float { get set }
     /// Applies one update.
     mutating func step(parameters: inout [Float], gradient: [Float])
     /// Reinstates a saved state; `state.count` must match.

@@ -5,7 +5,7 @@
 /// shuffle) draws from this generator through integer arithmetic and IEEE
 /// operations that are correctly rounded (`sqrt`, `*`, `+`), so the same seed
 /// gives bitwise the same weights and the same order on every platform.
-public struct SplitMix64: Sendable, Hashable, Codable {
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable, Codable {
     /// The whole state; saving and restoring it resumes the exact stream.
     public var state: UInt64
 

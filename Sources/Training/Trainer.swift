@@ -63,6 +63,8 @@ public struct Trainer: Sendable {
         var position = Position(epoch: 0, stepInEpoch: 0, globalStep: 0, optimizerStepCount: 0)
         var resumed: CheckpointRecord?
         var optimizerState = optimizer.state
+        // Rank 0 is the only writer and has not begun a save: partial files here are stale.
+        if rank == 0, let store = checkpointStore { store.removeStaleTemporaryFiles(logger: logger) }
         if rank == 0, let store = checkpointStore,
            let (checkpoint, path) = store.latestValid(logger: logger, isCompatible: compatibilityProblem) {
             let header = checkpoint.header
@@ -96,6 +98,8 @@ public struct Trainer: Sendable {
         let sampler = DistributedSampler(datasetCount: data.train.count, rank: rank, worldSize: worldSize, seed: configuration.seed)
         let localBatch = configuration.globalBatchSize / worldSize
         let stepsPerEpoch = configuration.stepsPerEpoch(trainCount: data.train.count)
+        // A function of the global step, so a resumed run continues the schedule exactly.
+        let learningRates = configuration.learningRateCurve(trainCount: data.train.count)
         let workspace = MLPWorkspace()
         var gradient = [Float](repeating: 0, count: architecture.parameterCount)
         var batchFeatures: [Float] = []
@@ -124,6 +128,7 @@ public struct Trainer: Sendable {
                     features: &batchFeatures, labels: &batchLabels)
                 let (loss, accuracy) = try await computeGradient(
                     model: model, features: batchFeatures, labels: batchLabels, workspace: workspace, gradient: &gradient)
+                optimizer.learningRate = Float(learningRates.rate(atStep: position.globalStep))
                 optimizer.step(parameters: &model.parameters, gradient: gradient)
                 stepsThisRun += 1
                 position.globalStep += 1

@@ -5,7 +5,10 @@ public struct HyperparametersSpec: Codable, Sendable, Hashable {
     /// The global batch size: every optimizer step sees this many samples,
     /// `batchSize / workers` on each worker.
     public var batchSize: Int
+    /// The step size; the peak of a `Cosine` schedule.
     public var learningRate: Double
+    /// How the learning rate moves over the run's steps.
+    public var learningRateSchedule: LearningRateSchedule
     public var optimizer: Optimizer
     /// Momentum of `sgd`; ignored by `adam`.
     public var momentum: Double
@@ -23,11 +26,13 @@ public struct HyperparametersSpec: Codable, Sendable, Hashable {
         optimizer: Optimizer = TrainingJobDefaults.optimizer,
         momentum: Double = TrainingJobDefaults.momentum,
         seed: Int = TrainingJobDefaults.seed,
-        checkpointEverySteps: Int = TrainingJobDefaults.checkpointEverySteps
+        checkpointEverySteps: Int = TrainingJobDefaults.checkpointEverySteps,
+        learningRateSchedule: LearningRateSchedule = TrainingJobDefaults.learningRateSchedule
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
+        self.learningRateSchedule = learningRateSchedule
         self.optimizer = optimizer
         self.momentum = momentum
         self.seed = seed
@@ -35,7 +40,7 @@ public struct HyperparametersSpec: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case epochs, batchSize, learningRate, optimizer, momentum, seed, checkpointEverySteps
+        case epochs, batchSize, learningRate, learningRateSchedule, optimizer, momentum, seed, checkpointEverySteps
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +48,8 @@ public struct HyperparametersSpec: Codable, Sendable, Hashable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? TrainingJobDefaults.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? TrainingJobDefaults.batchSize
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? TrainingJobDefaults.learningRate
+        learningRateSchedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .learningRateSchedule)
+            ?? TrainingJobDefaults.learningRateSchedule
         optimizer = try c.decodeIfPresent(Optimizer.self, forKey: .optimizer) ?? TrainingJobDefaults.optimizer
         momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? TrainingJobDefaults.momentum
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? TrainingJobDefaults.seed

@@ -12,6 +12,8 @@ public struct RunPolicy: Codable, Sendable, Hashable {
     public var suspend: Bool
     /// A running job whose `status.progress.lastUpdateTime` is older than this
     /// is `Stalled` and gang-restarted (counting against `backoffLimit`).
+    /// While it is set, every worker writes a heartbeat into `status.ranks`,
+    /// from which `status.failure` names the rank that held the ring up.
     public var progressDeadlineSeconds: Int?
     /// Base of the exponential delay before a gang restart:
     /// `restartBackoffSeconds * 2^(restartCount)`, capped at 5 minutes.

@@ -116,6 +116,7 @@ struct TrainingJobValidator {
             add(.invalid, "\(base).learningRate",
                 "must be greater than 0 and at most \(TrainingJobSchema.maxLearningRate), got \(hp.learningRate)")
         }
+        checkKnown(hp.learningRateSchedule, "\(base).learningRateSchedule")
         checkKnown(hp.optimizer, "\(base).optimizer")
         if !hp.momentum.isFinite || hp.momentum < 0 || hp.momentum >= 1 {
             add(.invalid, "\(base).momentum", "must be at least 0 and less than 1, got \(hp.momentum)")

@@ -17,6 +17,7 @@ public enum TrainingJobDefaults {
     /// The global batch size (split evenly over the workers).
     public static let batchSize = 64
     public static let learningRate = 0.01
+    public static let learningRateSchedule = LearningRateSchedule.constant
     public static let optimizer = Optimizer.sgd
     public static let momentum = 0.9
     public static let seed = 0

@@ -104,8 +104,14 @@ public enum TrainingJobSchema {
                     + "batchSize/workers. Must be a multiple of workers.",
                 default: TrainingJobDefaults.batchSize, minimum: 1, maximum: maxBatchSize, format: "int32"),
             "learningRate": .number(
-                "Step size of the optimizer.", default: TrainingJobDefaults.learningRate,
+                "Step size of the optimizer; with a `Cosine` schedule, the rate of the first step.", default: TrainingJobDefaults.learningRate,
                 minimum: 0, exclusiveMinimum: true, maximum: maxLearningRate),
+            "learningRateSchedule": .string(
+                "How the learning rate moves over the run: `Constant` keeps learningRate at every step; "
+                    + "`Cosine` decays it along a half cosine from learningRate at the first step to 0 after the "
+                    + "last step of the last epoch. The schedule follows the global step, so a run resumed from a "
+                    + "checkpoint continues it where it stopped.",
+                default: TrainingJobDefaults.learningRateSchedule.rawValue, enum: LearningRateSchedule.knownRawValues),
             "optimizer": .string(
                 "`sgd` (with momentum) or `adam`.",
                 default: TrainingJobDefaults.optimizer.rawValue, enum: Optimizer.knownRawValues),
@@ -203,7 +209,8 @@ public enum TrainingJobSchema {
                 default: TrainingJobDefaults.suspend),
             "progressDeadlineSeconds": .integer(
                 "A running job whose status.progress.lastUpdateTime is older than this is Stalled and "
-                    + "gang-restarted (counting against backoffLimit). No stall detection when unset.",
+                    + "gang-restarted (counting against backoffLimit); status.failure names the rank that held the ring up, "
+                    + "from the workers' heartbeats in status.ranks. No stall detection (and no heartbeats) when unset.",
                 minimum: 1),
             "restartBackoffSeconds": .integer(
                 "Base of the exponential delay before a gang restart: restartBackoffSeconds * 2^restartCount, "
@@ -281,7 +288,8 @@ public enum TrainingJobSchema {
     // MARK: status
 
     static let status: OpenAPISchema = .object(
-        "The observed state, written by the operator (progress and checkpoint by worker rank 0).",
+        "The observed state. The operator writes it, except progress, checkpoint, metrics and artifact "
+            + "(written by worker rank 0) and ranks (each worker its own entry).",
         [
             "phase": .string(
                 "One word: Pending, Running, Restarting, Succeeded, Failed or Suspended.",
@@ -302,6 +310,11 @@ public enum TrainingJobSchema {
                 ]),
             "workersReady": .string("Ready workers over desired workers, such as 2/2."),
             "restartCount": .integer("Gang restarts so far.", format: "int32"),
+            "disruptions": .integer(
+                "How many of the gang restarts were caused by a disruption (eviction, preemption, node loss, "
+                    + "a worker Pod deleted by someone else). They do not count toward backoffLimit: "
+                    + "restartCount minus disruptions is what backoffLimit limits.",
+                format: "int32"),
             "startTime": .string("When the first worker Pods were created (RFC 3339).", format: "date-time"),
             "completionTime": .string("When the job Succeeded or Failed (RFC 3339).", format: "date-time"),
             "observedGeneration": .integer("The metadata.generation this status describes."),
@@ -346,6 +359,26 @@ public enum TrainingJobSchema {
                     "path": .string("Path of the model file in the worker containers."),
                     "claimName": .string("The PersistentVolumeClaim holding it."),
                 ]),
+            "ranks": .map(
+                "Each worker's heartbeat, keyed by its rank (\"0\", \"1\", ...). Each worker merge-patches its own "
+                    + "entry every few seconds while stall detection (runPolicy.progressDeadlineSeconds) is on; "
+                    + "a stalled ring is blamed on the rank whose heartbeat stopped, or else on the one its peers wait for. "
+                    + "Entries of an older restart attempt are left in place and ignored.",
+                values: rank),
+        ])
+
+    static let rank: OpenAPISchema = .object(
+        "One worker's heartbeat.",
+        [
+            "attempt": .integer("The restart attempt of the worker that wrote the entry.", format: "int32"),
+            "step": .integer("Optimizer steps this rank has finished, restarts included."),
+            "heartbeatTime": .string("When the worker wrote the entry (RFC 3339, the worker's clock).", format: "date-time"),
+            "activity": .string(
+                "What the rank is doing: Joining (connecting to its peers), Computing (its own work: "
+                    + "data, forward and backward passes, checkpoints), AllReduce, Broadcast or Barrier (waiting for "
+                    + "its peers in a collective), Finished. Not an enum on purpose: a worker image newer than "
+                    + "this CRD may report an activity it does not know yet."),
+            "activitySince": .string("Since when the rank has been doing it (RFC 3339, the worker's clock).", format: "date-time"),
         ])
 
     static let condition: OpenAPISchema = .object(

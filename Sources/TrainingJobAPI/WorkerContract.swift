@@ -39,12 +39,19 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         /// The global batch size, split evenly over the ranks.
         public static let batchSize = "RINGMASTER_BATCH_SIZE"
         public static let learningRate = "RINGMASTER_LEARNING_RATE"
+        /// `constant` (the default) or `cosine` (decay from the learning rate
+        /// to 0 over all the run's steps).
+        public static let learningRateSchedule = "RINGMASTER_LEARNING_RATE_SCHEDULE"
         /// `sgd` (with momentum) or `adam`.
         public static let optimizer = "RINGMASTER_OPTIMIZER"
         public static let momentum = "RINGMASTER_MOMENTUM"
         public static let seed = "RINGMASTER_SEED"
         /// How often rank 0 writes progress to the TrainingJob's status.
         public static let progressIntervalSeconds = "RINGMASTER_PROGRESS_INTERVAL_SECONDS"
+        /// How often every rank writes its heartbeat entry in the TrainingJob's
+        /// `status.ranks` (seconds; 0 or unset: never). The operator sets it
+        /// when the job has `runPolicy.progressDeadlineSeconds`.
+        public static let heartbeatSeconds = "RINGMASTER_HEARTBEAT_SECONDS"
         /// How long a collective may wait on a peer before the ring is declared broken.
         public static let peerTimeoutSeconds = "RINGMASTER_PEER_TIMEOUT_SECONDS"
         /// Where the worker writes its one-line termination message (default
@@ -81,11 +88,15 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Double
+    /// `constant` or `cosine`; the worker rejects anything else.
+    public var learningRateSchedule: String
     public var optimizer: String
     public var momentum: Double
     public var seed: UInt64
     public var progressIntervalSeconds: Double
     public var peerTimeoutSeconds: Double
+    /// `RINGMASTER_HEARTBEAT_SECONDS`; 0 means no heartbeats.
+    public var heartbeatSeconds: Double
 
     public init(
         rank: Int, worldSize: Int, masterAddress: String, masterPort: Int,
@@ -96,7 +107,8 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         datasetLabelColumn: String, datasetTrainLimit: Int, datasetTestLimit: Int,
         hiddenLayers: [Int], epochs: Int, batchSize: Int, learningRate: Double,
         optimizer: String, momentum: Double, seed: UInt64,
-        progressIntervalSeconds: Double, peerTimeoutSeconds: Double
+        progressIntervalSeconds: Double, peerTimeoutSeconds: Double, heartbeatSeconds: Double = 0,
+        learningRateSchedule: String = "constant"
     ) {
         self.rank = rank
         self.worldSize = worldSize
@@ -123,11 +135,13 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
+        self.learningRateSchedule = learningRateSchedule
         self.optimizer = optimizer
         self.momentum = momentum
         self.seed = seed
         self.progressIntervalSeconds = progressIntervalSeconds
         self.peerTimeoutSeconds = peerTimeoutSeconds
+        self.heartbeatSeconds = heartbeatSeconds
     }
 
     /// The variables to set in a worker container, except the auth token,
@@ -158,11 +172,13 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
             (Key.epochs, String(epochs)),
             (Key.batchSize, String(batchSize)),
             (Key.learningRate, String(learningRate)),
+            (Key.learningRateSchedule, learningRateSchedule),
             (Key.optimizer, optimizer),
             (Key.momentum, String(momentum)),
             (Key.seed, String(seed)),
             (Key.progressIntervalSeconds, String(progressIntervalSeconds)),
             (Key.peerTimeoutSeconds, String(peerTimeoutSeconds)),
+            (Key.heartbeatSeconds, String(heartbeatSeconds)),
         ]
     }
 
@@ -226,6 +242,7 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         epochs = integer(Key.epochs, default: 1)
         batchSize = integer(Key.batchSize, default: 64)
         learningRate = number(Key.learningRate, default: 0.01)
+        learningRateSchedule = string(Key.learningRateSchedule, default: "constant")
         optimizer = string(Key.optimizer, default: "sgd")
         momentum = number(Key.momentum, default: 0.9)
         let rawSeed = string(Key.seed, default: "0")
@@ -237,6 +254,8 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         }
         progressIntervalSeconds = number(Key.progressIntervalSeconds, default: 5)
         peerTimeoutSeconds = number(Key.peerTimeoutSeconds, default: 30)
+        heartbeatSeconds = number(Key.heartbeatSeconds, default: 0)
+        if heartbeatSeconds < 0 { problems.append("\(Key.heartbeatSeconds) must not be negative, got \(heartbeatSeconds)") }
         if worldSize < 1 { problems.append("\(Key.worldSize) must be at least 1, got \(worldSize)") }
         if rank < 0 || (worldSize >= 1 && rank >= worldSize) {
             problems.append("\(Key.rank) must be in 0..<\(Key.worldSize) (\(worldSize)), got \(rank)")

@@ -8,11 +8,6 @@ public enum TrainingJobLabels {
     /// On worker Pods: the gang restart attempt that created the Pod
     /// (`status.restartCount` at the time).
     public static let restartAttempt = "ringmaster.dev/restart-attempt"
-    /// On the TrainingJob: comma-separated restart attempts that ended by a
-    /// disruption (eviction, preemption, node loss, deletion by someone
-    /// else). These restarts do not count toward `backoffLimit`. Written by
-    /// the operator only, as a set, so that writing it twice is harmless.
-    public static let disruptedAttempts = "ringmaster.dev/disrupted-attempts"
 }
 
 /// Fixed ports and paths of the worker contract.

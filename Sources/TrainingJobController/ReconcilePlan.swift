@@ -39,10 +39,9 @@ public struct PlannedEvent: Sendable, Hashable {
 /// What the planner decided for one reconcile: the status the job should
 /// have, the writes that bring the world in line, and when to look again.
 public struct ReconcilePlan: Sendable, Hashable {
-    /// The full status the job should have (worker-owned fields as observed).
+    /// The full status the job should have (worker-owned fields as observed),
+    /// including the restart bookkeeping (`restartCount`, `disruptions`).
     public var status: TrainingJobStatus
-    /// A new value of the `disrupted-attempts` annotation, when it changes.
-    public var disruptedAttempts: [Int]?
     /// In order; none depends on another's success except by name.
     public var actions: [ReconcileAction]
     public var events: [PlannedEvent]

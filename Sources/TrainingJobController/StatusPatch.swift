@@ -4,13 +4,16 @@ import TrainingJobAPI
 /// The JSON merge patch of the fields of `status` the operator owns.
 ///
 /// Rank 0 of the workers writes `progress`, `checkpoint`, `metrics` and
-/// `artifact`; the operator writes everything else. The patch names only the
-/// operator's fields that changed (removed ones as `null`), so a concurrent
-/// worker report is never overwritten.
+/// `artifact`, and every worker its own entry of `ranks`; the operator
+/// writes everything else and never touches `ranks` (entries of an older
+/// restart attempt stay until that rank's next worker overwrites them, and
+/// are ignored). The patch names only the operator's fields that changed
+/// (removed ones as `null`), so a concurrent worker report is never
+/// overwritten.
 public enum StatusPatch {
     /// The members of `status` the operator owns.
     public static let operatorFields = [
-        "phase", "conditions", "message", "workers", "workersReady", "restartCount",
+        "phase", "conditions", "message", "workers", "workersReady", "restartCount", "disruptions",
         "startTime", "completionTime", "observedGeneration", "failure",
     ]
 

@@ -8,11 +8,13 @@ import TrainingJobAPI
 ///
 /// State lives only in the API: the phase, `restartCount` (the current
 /// restart attempt, also the `restart-attempt` label of the Pods it
-/// created), the Restarting condition's `lastTransitionTime` (when the
-/// current restart began, for backoff), the Running condition's (for stall
-/// detection) and the `disrupted-attempts` annotation. The reconciler writes
-/// the status before it acts, so an operator killed at any point finds the
-/// decision it made and carries it out.
+/// created), `disruptions` (how many of those restarts do not count toward
+/// `backoffLimit`, changed in the same status write as the restart), the
+/// Restarting condition's `lastTransitionTime` (when the current restart
+/// began, for backoff) and the Running condition's (for stall detection).
+/// The reconciler writes the status before it acts, so an operator killed at
+/// any point finds the decision it made and carries it out; a restart and
+/// its bookkeeping land together or not at all.
 public struct TrainingJobPlanner: Sendable {
     public var settings: WorkerPodSettings
 
@@ -55,11 +57,8 @@ struct PlanBuilder {
     var generation: Int64? { job.metadata.generation }
     var attempt: Int { old.restartCount ?? 0 }
 
-    /// Restart attempts that ended by a disruption (from the annotation).
-    var disruptedAttempts: Set<Int> {
-        let raw = job.metadata.annotations?[TrainingJobLabels.disruptedAttempts] ?? ""
-        return Set(raw.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
-    }
+    /// Restarts so far that were disruptions (`status.disruptions`), at most `attempt`.
+    var disruptions: Int { min(max(old.disruptions ?? 0, 0), attempt) }
 
     mutating func run() throws(StaleObservationError) {
         if job.metadata.deletionTimestamp != nil { return }
@@ -134,7 +133,7 @@ struct PlanBuilder {
             return
         }
 
-        let countedRestarts = max(0, attempt - disruptedAttempts.filter { $0 < attempt }.count)
+        let countedRestarts = attempt - disruptions
         let wasRunning = old.phase == .running && !resumed
         switch FailurePolicy.decide(
             workers: current, expectedWorkers: spec.workers, allWorkersStarted: wasRunning,
@@ -143,8 +142,8 @@ struct PlanBuilder {
         case .fail(let reason, let message, let failure):
             finish(.failed, reason: reason, message: message, failure: failure, workers: workers)
             return
-        case .restart(let counted, let reason, let message, let failure):
-            restart(counted: counted, reason: reason, message: message, failure: failure, workers: workers)
+        case .restart(let counted, let reason, let cause, let failure):
+            restart(counted: counted, reason: reason, cause: cause, failure: failure, workers: workers)
             return
         case .none:
             break
@@ -153,17 +152,16 @@ struct PlanBuilder {
         if wasRunning {
             let runningSince = old.condition(.running).flatMap { RFC3339.parse($0.lastTransitionTime) }
             switch StallPolicy.decide(
-                runningSince: runningSince, progress: old.progress,
-                progressDeadlineSeconds: spec.runPolicy.progressDeadlineSeconds, now: now)
+                runningSince: runningSince, progress: old.progress, ranks: old.ranks, attempt: attempt,
+                workers: spec.workers, names: names, progressDeadlineSeconds: spec.runPolicy.progressDeadlineSeconds, now: now)
             {
-            case .stalled(let message):
-                let failure = FailureStatus(rank: 0, pod: names.worker(0), reason: TrainingJobReason.stalled, message: message)
+            case .stalled(let cause, let failure):
                 if countedRestarts >= spec.runPolicy.backoffLimit {
                     finish(.failed, reason: TrainingJobReason.backoffLimitExceeded,
-                           message: "The ring failed \(countedRestarts + 1) times, more than backoffLimit (\(spec.runPolicy.backoffLimit)) allows; last: \(message)",
+                           message: "The ring failed \(countedRestarts + 1) times, more than backoffLimit (\(spec.runPolicy.backoffLimit)) allows; last: stalled: \(cause).",
                            failure: failure, workers: workers)
                 } else {
-                    restart(counted: true, reason: TrainingJobReason.stalled, message: message, failure: failure, workers: workers)
+                    restart(counted: true, reason: TrainingJobReason.stalled, cause: cause, failure: failure, workers: workers)
                 }
                 return
             case .remaining(let delay): plan.requeue(after: delay)
@@ -259,24 +257,30 @@ struct PlanBuilder {
         plan.transitions.insert(.resumed)
     }
 
-    mutating func restart(counted: Bool, reason: String, message: String, failure: FailureStatus, workers: [WorkerObservation]) {
+    /// Starts restart `attempt + 1`: the status (restart count, disruption
+    /// count, failure, phase Restarting with `reason`) first, then the
+    /// deletions. The Restarting event carries reason `Restarting` (as every
+    /// lifecycle event is named for its transition) and a message that leads
+    /// with the cause's reason: `Restart 2 (Stalled): <cause>`.
+    mutating func restart(counted: Bool, reason: String, cause: String, failure: FailureStatus, workers: [WorkerObservation]) {
         let next = attempt + 1
+        // A termination message may end the cause with a period of its own.
+        let cause = cause.hasSuffix(".") ? String(cause.dropLast()) : cause
+        let message = "Restarting the ring from the last checkpoint: \(cause)."
         plan.status.restartCount = next
+        if !counted { plan.status.disruptions = disruptions + 1 }
         plan.status.failure = failure
         plan.status.setPhase(.restarting, reason: reason, message: message, now: nowText, observedGeneration: generation)
         // The Restarting condition's time marks when this restart began (backoff counts from it).
         if let index = plan.status.conditions.firstIndex(where: { $0.type == TrainingJobConditionType.restarting.rawValue }) {
             plan.status.conditions[index].lastTransitionTime = nowText
         }
-        if !counted {
-            plan.disruptedAttempts = (disruptedAttempts.union([attempt])).sorted()
-        }
         for worker in workers where !worker.terminating {
             if !plan.actions.contains(.deletePod(name: worker.name, uid: worker.uid)) {
                 plan.actions.append(.deletePod(name: worker.name, uid: worker.uid))
             }
         }
-        plan.events.append(PlannedEvent(.warning, "Restarting", "Restart \(next): \(message)"))
+        plan.events.append(PlannedEvent(.warning, "Restarting", "Restart \(next) (\(reason)): \(cause); resuming from the last checkpoint."))
         plan.transitions.insert(.restarted)
         plan.requeue(after: FailurePolicy.backoff(baseSeconds: spec.runPolicy.restartBackoffSeconds, restart: next))
     }
@@ -289,7 +293,7 @@ struct PlanBuilder {
             plan.events.append(PlannedEvent(.normal, "Succeeded", message))
             plan.transitions.insert(.succeeded)
         } else {
-            plan.events.append(PlannedEvent(.warning, "Failed", message))
+            plan.events.append(PlannedEvent(.warning, "Failed", "Failed (\(reason)): \(message)"))
             plan.transitions.insert(.failed)
         }
         plan.actions.removeAll { if case .deletePod = $0 { return true } else { return false } }

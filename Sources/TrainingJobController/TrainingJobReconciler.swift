@@ -7,10 +7,10 @@ import TrainingJobAPI
 /// The thin layer that reads, plans and writes for one TrainingJob.
 ///
 /// Each reconcile: read the job and its children from the informer caches;
-/// plan (`TrainingJobPlanner`, pure); write the `disrupted-attempts`
-/// annotation if it changed; write the operator's status fields (one merge
-/// patch, only when they changed, conditional on the job's
-/// resourceVersion); then create and delete children (AlreadyExists and
+/// plan (`TrainingJobPlanner`, pure); write the operator's status fields
+/// (one merge patch, only when they changed, conditional on the job's
+/// resourceVersion; a restart's decision and its bookkeeping, `restartCount`
+/// and `disruptions`, go in that one write); then create and delete children (AlreadyExists and
 /// NotFound are answers, not errors); then record events and metrics.
 /// Writing the decision before acting on it makes the reconcile safe to
 /// kill at any point. A failed write throws (rate-limited retry); a stale
@@ -79,15 +79,8 @@ public struct TrainingJobReconciler: Reconciler {
         let name = request.name
         let namespace = request.namespace
         let jobs = client.resource(TrainingJob.self)
-        var resourceVersion = job.metadata.resourceVersion
 
-        if let attempts = plan.disruptedAttempts {
-            var metadata: JSONValue = ["annotations": [TrainingJobLabels.disruptedAttempts: .string(attempts.map(String.init).joined(separator: ","))]]
-            if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
-            let patched = try await jobs.patch(name, in: namespace, .merge(["metadata": metadata]))
-            resourceVersion = patched.metadata.resourceVersion
-        }
-        if let patch = try StatusPatch.make(from: job.status, to: plan.status, resourceVersion: resourceVersion) {
+        if let patch = try StatusPatch.make(from: job.status, to: plan.status, resourceVersion: job.metadata.resourceVersion) {
             _ = try await jobs.patchStatus(name, in: namespace, .merge(patch))
         }
 

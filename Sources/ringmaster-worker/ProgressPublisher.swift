@@ -2,35 +2,63 @@ import Foundation
 import Logging
 import Training
 
-/// Throttles rank 0's training events into status reports.
+/// Throttles a worker's training events into status reports, and sends its
+/// heartbeats.
 ///
 /// The trainer calls `trainingEvent` after every step; that only records the
-/// latest values (latest wins) and returns at once. `run` sends what changed
-/// at most once per `interval`, in its own task, so a slow or failing API
-/// server never holds up training; a failed report is logged and the next
-/// one carries the newest values.
+/// latest values (latest wins) and returns at once. `run` sends, from its own
+/// task, rank 0's progress and checkpoints (when `reportsProgress`) at most
+/// once per `progressInterval`, and this rank's heartbeat (when `heartbeat`
+/// is set) once per its interval, both in one patch when both are due. A
+/// slow or failing API server never holds up training; a failed report is
+/// logged and the next one carries the newest values. Because the heartbeat
+/// comes from this task and not from the training loop, a rank blocked in a
+/// collective keeps beating; a stopped process does not.
 actor ProgressPublisher: TrainingObserver {
+    /// Who beats, how often, and what it reports.
+    struct HeartbeatSettings: Sendable {
+        var rank: Int
+        var attempt: Int
+        var interval: Duration
+        var tracker: RankActivityTracker
+    }
+
     private let reporter: any ProgressReporter
+    private let reportsProgress: Bool
     private let interval: Duration
+    private let heartbeat: HeartbeatSettings?
     private let logger: Logger
+    private let clock = ContinuousClock()
     private var pending = WorkerStatusReport()
     private var dirty = false
     private var failures = 0
+    private var lastProgress: ContinuousClock.Instant?
+    private var lastBeat: ContinuousClock.Instant?
 
-    init(reporter: any ProgressReporter, interval: Duration, logger: Logger) {
+    init(
+        reporter: any ProgressReporter, reportsProgress: Bool = true, interval: Duration, heartbeat: HeartbeatSettings? = nil,
+        logger: Logger
+    ) {
         self.reporter = reporter
+        self.reportsProgress = reportsProgress
         self.interval = interval
+        self.heartbeat = heartbeat
         self.logger = logger
     }
 
     func trainingEvent(_ event: TrainingEvent) async {
         switch event {
         case .progress(let progress):
+            await heartbeat?.tracker.recordStep(progress.step)
+            guard reportsProgress else { return }
             pending.progress = progress
             pending.progressTime = Date()
         case .checkpointSaved(let record):
+            guard reportsProgress else { return }
             pending.checkpoint = record
         case .resumed(let record):
+            await heartbeat?.tracker.recordStep(record.globalStep)
+            guard reportsProgress else { return }
             // The checkpoint this run continues from is the job's latest.
             pending.checkpoint = record
         case .epochCompleted:
@@ -39,11 +67,33 @@ actor ProgressPublisher: TrainingObserver {
         dirty = true
     }
 
-    /// Sends pending changes every `interval` until cancelled.
+    /// Sends pending progress and heartbeats until cancelled; the first
+    /// heartbeat goes out at once.
     func run() async {
+        var tick = reportsProgress ? interval : .seconds(3600)
+        if let heartbeat { tick = min(tick, heartbeat.interval) }
+        if heartbeat != nil { await flush() }
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await Task.sleep(for: tick) } catch { return }
             await flush()
+        }
+    }
+
+    /// Runs `operation` while `publisher` (if any) sends its reports; stops
+    /// the publisher when `operation` returns or throws.
+    static func publishing<Result: Sendable>(
+        _ publisher: ProgressPublisher?, _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        guard let publisher else { return try await operation() }
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { await publisher.run(); return nil }
+            group.addTask { try await operation() }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let next { return next }
+            }
+            // The operation's task always yields a result or throws.
+            preconditionFailure("the operation ended without a result")
         }
     }
 
@@ -52,8 +102,10 @@ actor ProgressPublisher: TrainingObserver {
     func finish(_ final: WorkerStatusReport.FinalMetrics, timeout: Duration) async {
         pending.final = final
         dirty = true
-        let report = pending
+        var last = pending
         dirty = false
+        last.heartbeat = await currentHeartbeat()
+        let report = last
         let reporter = reporter
         let delivered: Bool = await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
@@ -79,12 +131,37 @@ actor ProgressPublisher: TrainingObserver {
         }
     }
 
+    /// This rank's heartbeat as of now, or nil when it does not beat.
+    private func currentHeartbeat() async -> WorkerStatusReport.Heartbeat? {
+        guard let heartbeat else { return nil }
+        let state = await heartbeat.tracker.snapshot()
+        return WorkerStatusReport.Heartbeat(
+            rank: heartbeat.rank, attempt: heartbeat.attempt, step: state.step, time: Date(),
+            activity: state.activity, activitySince: state.since)
+    }
+
+    /// Whether at least `interval` (less a tenth, for timer jitter) passed since `last`.
+    private func due(_ last: ContinuousClock.Instant?, every interval: Duration) -> Bool {
+        guard let last else { return true }
+        return last.duration(to: clock.now) >= interval * 0.9
+    }
+
     private func flush() async {
-        guard dirty else { return }
-        let report = pending
-        dirty = false
+        var report = WorkerStatusReport()
+        let sendsProgress = reportsProgress && dirty && due(lastProgress, every: interval)
+        if sendsProgress {
+            report = pending
+            dirty = false
+        }
+        if let heartbeat, due(lastBeat, every: heartbeat.interval) {
+            report.heartbeat = await currentHeartbeat()
+        }
+        guard sendsProgress || report.heartbeat != nil else { return }
+        let now = clock.now
         do {
             try await reporter.report(report)
+            if sendsProgress { lastProgress = now }
+            if report.heartbeat != nil { lastBeat = now }
             if failures > 0 { logger.info("status reporting recovered", metadata: ["failedBefore": "\(failures)"]) }
             failures = 0
         } catch {
@@ -94,7 +171,7 @@ actor ProgressPublisher: TrainingObserver {
                 logger.warning("status report failed; training continues", metadata: ["error": "\(error)", "failures": "\(failures)"])
             }
             // Re-send the newest values next time.
-            dirty = true
+            if sendsProgress { dirty = true }
         }
     }
 }

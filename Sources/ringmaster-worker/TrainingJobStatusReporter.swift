@@ -3,7 +3,7 @@ import KubeClient
 import Training
 import TrainingJobAPI
 
-/// Reports progress by a JSON merge patch of the `status` subresource of the
+/// Reports progress and heartbeats by a JSON merge patch of the `status` subresource of the
 /// TrainingJob (`trainingjobs.ringmaster.dev/v1alpha1`) `name` in `namespace`.
 struct TrainingJobStatusReporter: ProgressReporter {
     let client: KubernetesClient
@@ -15,8 +15,9 @@ struct TrainingJobStatusReporter: ProgressReporter {
         _ = try await client.resource(TrainingJob.self).patchStatus(name, in: namespace, .merge(body))
     }
 
-    /// `{"status":{"progress":{...},"checkpoint":{...},"metrics":{...},"artifact":{...}}}`
-    /// with only the parts the report carries.
+    /// `{"status":{"progress":{...},"checkpoint":{...},"metrics":{...},"artifact":{...},"ranks":{"<rank>":{...}}}}`
+    /// with only the parts the report carries. A heartbeat names only its own
+    /// rank's key, so the merge patch leaves the other ranks' entries alone.
     static func patchBody(_ report: WorkerStatusReport) throws -> Data {
         var status = TrainingJobStatus()
         if let progress = report.progress {
@@ -34,6 +35,13 @@ struct TrainingJobStatusReporter: ProgressReporter {
                 testAccuracy: finite(final.testAccuracy), testLoss: finite(final.testLoss),
                 trainingSeconds: finite(final.trainingSeconds), samplesPerSecond: finite(final.samplesPerSecond))
             if let path = final.artifactPath { status.artifact = ArtifactStatus(path: path) }
+        }
+        if let heartbeat = report.heartbeat {
+            status.ranks = [
+                String(heartbeat.rank): RankStatus(
+                    attempt: heartbeat.attempt, step: heartbeat.step, heartbeatTime: RFC3339.formatMicro(heartbeat.time),
+                    activity: heartbeat.activity, activitySince: RFC3339.formatMicro(heartbeat.activitySince)),
+            ]
         }
         struct Envelope: Encodable { var status: TrainingJobStatus }
         return try JSONEncoder().encode(Envelope(status: status))

@@ -20,6 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
           \(WorkerEnvironment.Key.datasetTrainLimit), \(WorkerEnvironment.Key.datasetTestLimit)   use at most this many samples (0: all)
           \(WorkerEnvironment.Key.hiddenLayers), \(WorkerEnvironment.Key.epochs), \(WorkerEnvironment.Key.batchSize) (global),
           \(WorkerEnvironment.Key.learningRate), \(WorkerEnvironment.Key.optimizer) (sgd or adam), \(WorkerEnvironment.Key.momentum), \(WorkerEnvironment.Key.seed)
+          \(WorkerEnvironment.Key.learningRateSchedule)  constant (default) or cosine (decay to 0 over all steps)
           \(WorkerEnvironment.Key.checkpointDirectory)  where rank 0 saves checkpoints and every run resumes from
           \(WorkerEnvironment.Key.checkpointEverySteps)  also save every N steps (0: only at epoch ends)
           \(WorkerEnvironment.Key.artifactDirectory)    where rank 0 writes model.safetensors and metrics.json

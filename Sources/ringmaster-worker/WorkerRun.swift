@@ -30,7 +30,7 @@ enum WorkerRun {
         let data = try source.load()
         try configuration.validate(worldSize: environment.worldSize, trainCount: data.train.count)
 
-        let reporter = rank0Reporter(environment, logger: logger)
+        let reporter = statusReporter(environment, logger: logger)
         let peerTimeout = Duration.milliseconds(Int64(environment.peerTimeoutSeconds * 1000))
         var connectTimeout = max(.seconds(60), peerTimeout * 2)
         if let raw = variables[WorkerEnvironment.Key.connectTimeoutSeconds] {
@@ -39,25 +39,46 @@ enum WorkerRun {
             }
             connectTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        let tracker = RankActivityTracker()
+        let heartbeat = environment.heartbeatSeconds > 0
+            ? ProgressPublisher.HeartbeatSettings(
+                rank: environment.rank, attempt: environment.restartAttempt,
+                interval: .milliseconds(Int64(max(0.1, environment.heartbeatSeconds) * 1000)), tracker: tracker)
+            : nil
+        let publisher = reporter.map {
+            ProgressPublisher(
+                reporter: $0, reportsProgress: environment.rank == 0,
+                interval: .milliseconds(Int64(max(0.1, environment.progressIntervalSeconds) * 1000)),
+                heartbeat: heartbeat, logger: logger)
+        }
         logger.info(
             "joining the ring",
             metadata: ["worldSize": "\(environment.worldSize)", "peers": "\(environment.peers.joined(separator: ","))"])
-        let communicator = try await TCPCommunicator.connect(RingConfiguration(
-            rank: environment.rank, worldSize: environment.worldSize,
-            peers: await HostsFileResolver.resolve(
-                environment.peers, hostsFile: variables["RINGMASTER_HOSTS_FILE"], wait: connectTimeout),
-            authToken: environment.authToken,
-            connectTimeout: connectTimeout, operationTimeout: peerTimeout))
-
-        let publisher = reporter.map {
-            ProgressPublisher(
-                reporter: $0, interval: .milliseconds(Int64(max(0.1, environment.progressIntervalSeconds) * 1000)),
-                logger: logger)
+        // Heartbeats ("Joining") go out while the rank waits for its peers.
+        let joinTimeout = connectTimeout
+        let communicator = try await ProgressPublisher.publishing(publisher) {
+            try await TCPCommunicator.connect(RingConfiguration(
+                rank: environment.rank, worldSize: environment.worldSize,
+                peers: await HostsFileResolver.resolve(
+                    environment.peers, hostsFile: variables["RINGMASTER_HOSTS_FILE"], wait: joinTimeout),
+                authToken: environment.authToken,
+                connectTimeout: joinTimeout, operationTimeout: peerTimeout))
         }
-        let store = environment.checkpointDirectory.isEmpty ? nil : CheckpointStore(directory: environment.checkpointDirectory)
+        await tracker.joined()
+        // Test-only fault injection (see CheckpointWritePause): pause half-way through one checkpoint write.
+        // Not RINGMASTER_-prefixed: those names are reserved, and this one comes in through spec.template.env.
+        let writePause = try variables["FAULT_PAUSE_IN_CHECKPOINT_WRITE"].map { raw in
+            guard let step = Int(raw), step > 0 else {
+                throw WorkerInputError(description: "FAULT_PAUSE_IN_CHECKPOINT_WRITE must be a positive step, got \"\(raw)\"")
+            }
+            return CheckpointWritePause(globalStep: step)
+        }
+        let store = environment.checkpointDirectory.isEmpty
+            ? nil : CheckpointStore(directory: environment.checkpointDirectory, writePause: writePause)
         if store == nil { logger.warning("no checkpoint directory: this run cannot be resumed") }
         let trainer = Trainer(
-            configuration: configuration, data: data, communicator: communicator, checkpointStore: store,
+            configuration: configuration, data: data,
+            communicator: ActivityTrackingCommunicator(base: communicator, tracker: tracker), checkpointStore: store,
             observer: publisher, logger: logger)
 
         let result: TrainingResult
@@ -75,6 +96,7 @@ enum WorkerRun {
                 // The trainer's task always yields a result or throws.
                 return finished!
             }
+            await tracker.finish()
             // Everyone has finished the last collective before anyone closes.
             try await communicator.barrier()
         } catch {
@@ -104,10 +126,15 @@ enum WorkerRun {
             throw WorkerInputError(
                 description: "\(WorkerEnvironment.Key.optimizer) must be one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(environment.optimizer)\"")
         }
+        guard let schedule = LearningRateScheduleKind(rawValue: environment.learningRateSchedule.lowercased()) else {
+            throw WorkerInputError(
+                description: "\(WorkerEnvironment.Key.learningRateSchedule) must be one of \(LearningRateScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(environment.learningRateSchedule)\"")
+        }
         return TrainingConfiguration(
             hiddenLayers: environment.hiddenLayers, epochs: environment.epochs, globalBatchSize: environment.batchSize,
             learningRate: environment.learningRate, optimizer: optimizer, momentum: environment.momentum,
-            seed: environment.seed, checkpointEverySteps: environment.checkpointEverySteps)
+            seed: environment.seed, checkpointEverySteps: environment.checkpointEverySteps,
+            learningRateSchedule: schedule)
     }
 
     static func datasetSource(_ environment: WorkerEnvironment) throws -> DatasetLoader {
@@ -131,10 +158,11 @@ enum WorkerRun {
         }
     }
 
-    /// Rank 0's status reporter, or nil (with a log line saying why) when
-    /// there is no job or no API server to report to.
-    static func rank0Reporter(_ environment: WorkerEnvironment, logger: Logger) -> (any ProgressReporter)? {
-        guard environment.rank == 0 else { return nil }
+    /// The status reporter of rank 0 (progress) and, when heartbeats are
+    /// on, of every rank; nil (with a log line saying why) for other ranks,
+    /// or when there is no job or no API server to report to.
+    static func statusReporter(_ environment: WorkerEnvironment, logger: Logger) -> (any ProgressReporter)? {
+        guard environment.rank == 0 || environment.heartbeatSeconds > 0 else { return nil }
         guard !environment.jobName.isEmpty, !environment.jobNamespace.isEmpty else {
             logger.info("no TrainingJob named in the environment: progress is only logged, not reported")
             return nil
@@ -146,7 +174,7 @@ enum WorkerRun {
         }
         do {
             let client = try KubernetesClient.automatic(options: ClientOptions(logger: logger))
-            logger.info("reporting progress to the TrainingJob status", metadata: ["server": "\(client.config.server)"])
+            logger.info("reporting to the TrainingJob status", metadata: ["server": "\(client.config.server)"])
             return TrainingJobStatusReporter(client: client, name: environment.jobName, namespace: environment.jobNamespace)
         } catch {
             logger.warning("cannot configure the Kubernetes client: progress is only logged", metadata: ["error": "\(error)"])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Collective
+import Training
 
 /// Runs CPU-heavy test work (generating and checking megabytes of floats in a
 /// debug build) on a thread of its own, so it does not starve the cooperative
@@ -11,22 +12,9 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     }
 }
 
-/// A small deterministic generator so every run sees the same data.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// `count` floats in [-1, 1) for `rank`, the same on every run.
 func randomBuffer(count: Int, rank: Int, seed: UInt64 = 42) -> [Float] {
-    var generator = SeededGenerator(seed: seed &* 1_000_003 &+ UInt64(rank))
+    var generator = SplitMix64(seed: seed &* 1_000_003 &+ UInt64(rank))
     return (0..<count).map { _ in Float.random(in: -1..<1, using: &generator) }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import Testing
+import Training
 import TrainingJobAPI
 
 extension EndToEndFaultTests {
@@ -23,7 +24,7 @@ extension EndToEndFaultTests {
             // Replay a failure with RINGMASTER_CHAOS_SEED=<the printed seed>.
             let seed = ProcessInfo.processInfo.environment["RINGMASTER_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
             print("operator chaos: seed \(seed) (replay with RINGMASTER_CHAOS_SEED=\(seed))")
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             let cluster = try await EndToEndCluster.start()
             do {
                 var current = try cluster.startOperator()
@@ -170,21 +171,5 @@ final class ProgressWatch: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw EndToEndError("timed out after \(timeout) waiting for \(what): \(last.map(cluster.describe) ?? "no job")")
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that a random schedule can be
-/// replayed from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

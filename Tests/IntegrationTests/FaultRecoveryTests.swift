@@ -98,10 +98,20 @@ extension EndToEndFaultTests {
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
                 #expect(status.restartCount == 1, "\(cluster.describe(done))")
+                // The stopped rank is the one blamed: rank 0 kept beating while it waited in the
+                // all-reduce, rank 1 fell silent.
+                let failure = try #require(status.failure, "\(cluster.describe(done))")
+                #expect(failure.rank == 1 && failure.pod == "\(name)-worker-1" && failure.reason == "Stalled", "\(cluster.describe(done))")
+                let blame = "rank 1 (\(name)-worker-1) sent no heartbeat for "
+                #expect(failure.message?.contains(blame) == true, "\(cluster.describe(done))")
+                #expect(failure.message?.contains("more than progressDeadlineSeconds (6s)") == true, "\(cluster.describe(done))")
+                // The new ring's heartbeats replaced the stopped one's: attempt 1, every rank.
+                #expect(status.ranks?.values.filter { $0.attempt == 1 }.count == 2, "\(cluster.describe(done))")
                 let events = try await cluster.client.events.list(in: .namespace("default"))
-                // The restart names the stall: the Restarting event carries the stall policy's message.
-                #expect(events.items.contains { ($0.message ?? "").contains("more than progressDeadlineSeconds") },
-                        "events: \(events.items.map { "\($0.reason ?? ""): \($0.message ?? "")" })")
+                // The Restarting event leads with the cause and names the rank.
+                #expect(events.items.contains {
+                    $0.reason == "Restarting" && ($0.message ?? "").hasPrefix("Restart 1 (Stalled): ") && ($0.message ?? "").contains(blame)
+                }, "events: \(events.items.map { "\($0.reason ?? ""): \($0.message ?? "")" })")
                 let metrics = try cluster.artifactMetrics(done)
                 let resumed = try #require(metrics["resumedFromStep"] as? Int, "metrics.json: \(metrics)")
                 #expect(resumed >= checkpoint)

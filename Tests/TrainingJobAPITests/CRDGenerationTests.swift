@@ -141,7 +141,7 @@ import Testing
             ".spec.template.env[].valueFrom", ".spec.template.env[].valueFrom.secretKeyRef",
             ".spec.template.env[].valueFrom.configMapKeyRef", ".spec.template.env[].valueFrom.fieldRef",
             ".status", ".status.conditions[]", ".status.workers", ".status.progress", ".status.checkpoint",
-            ".status.failure", ".status.metrics", ".status.artifact",
+            ".status.failure", ".status.metrics", ".status.artifact", ".status.ranks{}",
         ]
         #expect(reached == expectedPaths)
         for path in declared.keys.sorted() {
@@ -171,6 +171,17 @@ import Testing
         .init(path: ["status"], codingKeys: TrainingJobStatus.CodingKeys.allCases.map(\.stringValue)),
         .init(path: ["status", "workers"], codingKeys: WorkerCounts.CodingKeys.allCases.map(\.stringValue)),
     ]
+
+    @Test func rankHeartbeatKeysEqualTheSchemaOfStatusRanksValues() throws {
+        let ranks = try #require(TrainingJobSchema.root.property("status")?.property("ranks"))
+        #expect(ranks.type == .object && ranks.properties.isEmpty)
+        let entry = try #require(ranks.additionalProperties)
+        #expect(Set(entry.properties.map(\.name)) == Set(RankStatus.CodingKeys.allCases.map(\.stringValue)))
+        // A worker image newer than the CRD may report an activity the CRD does
+        // not list; the API server must keep it rather than reject the heartbeat.
+        let activity = try #require(entry.property("activity"))
+        #expect(activity.type == .string && (activity.enumValues ?? []).isEmpty)
+    }
 
     @Test(arguments: keyCases)
     func codingKeysEqualSchemaProperties(_ keyCase: KeyCase) throws {

@@ -21,6 +21,22 @@ import Testing
         #expect(encoded["spec"]?["resources"]?["limits"]?["nvidia.com/gpu"] == .string("1"))
         #expect(encoded["status"]?["workersReady"] == .string("4/4"))
         #expect(encoded["status"]?["artifact"]?["claimName"] == .string("x-storage"))
+        #expect(encoded["status"]?["disruptions"] == .integer(1))
+        #expect(encoded["status"]?["ranks"]?["1"]?["activity"] == .string("Computing"))
+        #expect(encoded["status"]?["ranks"]?["0"]?["step"] == .integer(900))
+    }
+
+    @Test func aWorkersHeartbeatPatchDecodesAndAnUnknownActivityIsKept() throws {
+        let json = #"""
+        {"ranks": {"3": {"attempt": 2, "step": 41, "heartbeatTime": "2026-01-02T03:04:05Z",
+                         "activity": "Sleeping", "activitySince": "2026-01-02T03:04:00Z"}}}
+        """#
+        let status = try JSONDecoder().decode(TrainingJobStatus.self, from: Data(json.utf8))
+        let entry = try #require(status.ranks?["3"])
+        #expect(entry == RankStatus(attempt: 2, step: 41, heartbeatTime: "2026-01-02T03:04:05Z",
+                                    activity: "Sleeping", activitySince: "2026-01-02T03:04:00Z"))
+        #expect(entry.activity?.isKnown == false && entry.activity?.isCollective == false)
+        #expect(RankActivity.allReduce.isCollective && RankActivity.barrier.isCollective && !RankActivity.computing.isCollective)
     }
 
     @Test func unknownFieldsDoNotFailDecoding() throws {

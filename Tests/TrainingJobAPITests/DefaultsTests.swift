@@ -38,6 +38,9 @@ import Testing
         .init(spec: #"{"hyperparameters":{"epochs":5}}"#, path: "spec.hyperparameters.batchSize", expected: .integer(64)),
         .init(spec: "{}", path: "spec.hyperparameters.learningRate", expected: .double(0.01)),
         .init(spec: "{}", path: "spec.hyperparameters.optimizer", expected: .string("sgd")),
+        .init(spec: "{}", path: "spec.hyperparameters.learningRateSchedule", expected: .string("Constant")),
+        .init(spec: #"{"hyperparameters":{"learningRateSchedule":"Cosine"}}"#, path: "spec.hyperparameters.learningRateSchedule",
+              expected: .string("Cosine")),
         .init(spec: "{}", path: "spec.hyperparameters.momentum", expected: .double(0.9)),
         .init(spec: "{}", path: "spec.hyperparameters.seed", expected: .integer(0)),
         .init(spec: "{}", path: "spec.hyperparameters.checkpointEverySteps", expected: .integer(100)),
@@ -101,6 +104,7 @@ import Testing
         #"{"storage":{"existingClaim":"c"},"runPolicy":{"suspend":true}}"#,
         #"{"template":{"labels":{"a":"b"},"env":[{"name":"X","value":"1"}]}}"#,
         #"{"hyperparameters":{"learningRate":0.5,"optimizer":"adam","momentum":0.5}}"#,
+        #"{"hyperparameters":{"learningRate":0.002,"learningRateSchedule":"Cosine"}}"#,
     ]
 
     @Test(arguments: defaultingInputs)

@@ -76,6 +76,7 @@ enum Fixtures {
             workers: WorkerCounts(active: 4, ready: 4, succeeded: 0, failed: 1),
             workersReady: "4/4",
             restartCount: 1,
+            disruptions: 1,
             startTime: now,
             completionTime: now,
             observedGeneration: 3,
@@ -85,7 +86,11 @@ enum Fixtures {
             checkpoint: CheckpointStatus(step: 750, path: "/checkpoints/step-750.ckpt", time: now),
             failure: FailureStatus(rank: 2, pod: "x-worker-2", exitCode: 10, reason: "Error", message: "peer timeout"),
             metrics: TrainingMetrics(testAccuracy: 0.89, testLoss: 0.31, trainingSeconds: 120.5, samplesPerSecond: 11000),
-            artifact: ArtifactStatus(path: "/artifacts/model.bin", claimName: "x-storage"))
+            artifact: ArtifactStatus(path: "/artifacts/model.bin", claimName: "x-storage"),
+            ranks: [
+                "0": RankStatus(attempt: 1, step: 900, heartbeatTime: now, activity: .allReduce, activitySince: now),
+                "1": RankStatus(attempt: 1, step: 899, heartbeatTime: now, activity: .computing, activitySince: now),
+            ])
         return TrainingJob(
             metadata: ObjectMeta(name: "full", namespace: "default", generation: 3, labels: ["a": "b"]),
             spec: spec, status: status)

@@ -26,7 +26,7 @@ import Testing
     @Test func operatorRoleIsLeast() throws {
         let created: Set<String> = ["list", "watch", "create"]
         #expect(try Self.grants("config/rbac/role.yaml") == [
-            "ringmaster.dev/trainingjobs": ["list", "watch", "patch", "delete"],
+            "ringmaster.dev/trainingjobs": ["list", "watch", "delete"],
             "ringmaster.dev/trainingjobs/status": ["get", "patch"],
             "ringmaster.dev/trainingjobs/finalizers": ["update"],
             "/pods": ["list", "watch", "create", "delete"],

@@ -33,6 +33,12 @@ import Testing
         .init(name: "zero learning rate", field: "spec.hyperparameters.learningRate", code: .invalid) { $0.spec.hyperparameters.learningRate = 0 },
         .init(name: "NaN learning rate", field: "spec.hyperparameters.learningRate", code: .invalid) { $0.spec.hyperparameters.learningRate = .nan },
         .init(name: "unknown optimizer", field: "spec.hyperparameters.optimizer", code: .notSupported) { $0.spec.hyperparameters.optimizer = "rmsprop" },
+        .init(name: "unknown learning-rate schedule", field: "spec.hyperparameters.learningRateSchedule", code: .notSupported) {
+            $0.spec.hyperparameters.learningRateSchedule = "Exponential"
+        },
+        .init(name: "learning-rate schedule in the wrong case", field: "spec.hyperparameters.learningRateSchedule", code: .notSupported) {
+            $0.spec.hyperparameters.learningRateSchedule = "cosine"
+        },
         .init(name: "momentum of 1", field: "spec.hyperparameters.momentum", code: .invalid) { $0.spec.hyperparameters.momentum = 1 },
         .init(name: "negative seed", field: "spec.hyperparameters.seed", code: .invalid) { $0.spec.hyperparameters.seed = -1 },
         .init(name: "negative checkpoint interval", field: "spec.hyperparameters.checkpointEverySteps", code: .invalid) {

@@ -57,6 +57,26 @@ import TrainingJobAPI
         #expect(spec.volumes?.first?.persistentVolumeClaim?.claimName == "mnist-storage")
     }
 
+    @Test(arguments: [(nil, "0.0"), (9, "1.5"), (120, "10.0")] as [(Int?, String)])
+    func workersAreToldToHeartbeatOnlyWhenStallDetectionIsOn(deadline: Int?, heartbeat: String) throws {
+        let job = Fixtures.job(runPolicy: RunPolicy(progressDeadlineSeconds: deadline))
+        let pod = WorkerPodBuilder.build(job, rank: 1, attempt: 0, settings: WorkerPodSettings()).pod
+        let env = try #require(pod.spec?.containers.first?.env)
+        #expect(env.first { $0.name == WorkerEnvironment.Key.heartbeatSeconds }?.value == heartbeat)
+        let parsed = try WorkerEnvironment(environment: Dictionary(
+            env.compactMap { variable in variable.value.map { (variable.name, $0) } } + [(WorkerEnvironment.Key.authToken, "t")],
+            uniquingKeysWith: { $1 }))
+        #expect(parsed.heartbeatSeconds == Double(heartbeat))
+    }
+
+    @Test func aNegativeHeartbeatIsRejectedByTheWorker() throws {
+        let environment = [
+            WorkerEnvironment.Key.rank: "0", WorkerEnvironment.Key.worldSize: "1", WorkerEnvironment.Key.peers: "a:1",
+            WorkerEnvironment.Key.heartbeatSeconds: "-1",
+        ]
+        #expect(throws: WorkerEnvironmentError.self) { try WorkerEnvironment(environment: environment) }
+    }
+
     @Test func workerImageSettingReplacesOnlyTheDefaultImage() {
         var job = Fixtures.job()
         let settings = WorkerPodSettings(workerImage: "registry.local/ringmaster-worker:dev")

@@ -28,13 +28,15 @@ enum Fixtures {
 
     /// A status in `phase` with `restartCount`, and the phase's condition True since `since`.
     static func status(
-        _ phase: TrainingJobPhase, restartCount: Int = 0, since: Int = 0, startTime: Int? = 0,
-        completionTime: Int? = nil, progress: TrainingProgress? = nil
+        _ phase: TrainingJobPhase, restartCount: Int = 0, disruptions: Int? = nil, since: Int = 0, startTime: Int? = 0,
+        completionTime: Int? = nil, progress: TrainingProgress? = nil, ranks: [String: RankStatus]? = nil
     ) -> TrainingJobStatus {
         var status = TrainingJobStatus()
         status.setCondition(.created, status: ConditionStatus.true, reason: TrainingJobReason.jobCreated, message: "accepted", now: time(0))
         status.setPhase(phase, reason: "Test", message: "test", now: time(since))
         status.restartCount = restartCount
+        status.disruptions = disruptions
+        status.ranks = ranks
         status.startTime = startTime.map(time)
         status.completionTime = completionTime.map(time)
         status.progress = progress

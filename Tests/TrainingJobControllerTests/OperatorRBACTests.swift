@@ -17,8 +17,6 @@ import TrainingJobController
             "not a request: OwnerReferencesPermissionEnforcement checks it when children carry blockOwnerDeletion owner references to the job",
         RBACPermission(apiGroup: "ringmaster.dev", resource: "trainingjobs/status", verb: "get"):
             "not a request: RBAC escalation prevention lets the operator create the workers' Role (get, patch on the job's status) only if it holds both verbs",
-        RBACPermission(apiGroup: "ringmaster.dev", resource: "trainingjobs", verb: "patch"):
-            "the disrupted-attempts annotation is patched only when a worker is evicted or preempted, which no scenario here does",
     ]
 
     static func operatorGrants() throws -> Set<RBACPermission> {

@@ -95,8 +95,7 @@ import TrainingJobAPI
                 requeue: 10),
             Scenario(
                 name: "disruptions do not use up the backoff limit",
-                job: Fixtures.job(runPolicy: RunPolicy(backoffLimit: 1), status: Fixtures.status(.running, restartCount: 2),
-                                  annotations: [TrainingJobLabels.disruptedAttempts: "0,1"]),
+                job: Fixtures.job(runPolicy: RunPolicy(backoffLimit: 1), status: Fixtures.status(.running, restartCount: 2, disruptions: 2)),
                 pods: [Fixtures.pod(running, rank: 0, attempt: 2, .failed(1, finishedAt: 50)), Fixtures.pod(running, rank: 1, attempt: 2, .running)],
                 phase: .restarting, reason: TrainingJobReason.workerFailed, restartCount: 3,
                 actions: ["delete mnist-worker-0", "delete mnist-worker-1"], events: ["Restarting"], requeue: 40),
@@ -219,12 +218,132 @@ import TrainingJobAPI
         #expect(Fixtures.summary(later.actions) == ["delete job"])
     }
 
-    @Test func disruptionIsRecordedInTheAnnotationAsASet() throws {
-        let job = Fixtures.job(status: Fixtures.status(.running, restartCount: 2), annotations: [TrainingJobLabels.disruptedAttempts: "0"])
+    @Test func disruptionIsCountedInTheSameStatusWriteAsTheRestart() throws {
+        let job = Fixtures.job(status: Fixtures.status(.running, restartCount: 2, disruptions: 1))
         let pods = [Fixtures.pod(job, rank: 0, attempt: 2, .evicted), Fixtures.pod(job, rank: 1, attempt: 2, .running)]
         let plan = try planner.plan(Fixtures.observe(job, pods), now: Fixtures.at(100))
-        #expect(plan.disruptedAttempts == [0, 2])
         #expect(plan.status.restartCount == 3)
+        #expect(plan.status.disruptions == 2)
+        // One conditional patch carries the restart and its bookkeeping.
+        let patch = try #require(try StatusPatch.make(from: job.status, to: plan.status, resourceVersion: "7"))
+        #expect(patch["status"]?["restartCount"]?.intValue == 3)
+        #expect(patch["status"]?["disruptions"]?.intValue == 2)
+        #expect(patch["metadata"]?["resourceVersion"] == .string("7"))
+        #expect(patch["metadata"]?["annotations"] == nil)
+
+        // Planned again on the same (unwritten) status, the decision is the same;
+        // once written, the restart is not counted again.
+        #expect(try planner.plan(Fixtures.observe(job, pods), now: Fixtures.at(101)).status.disruptions == 2)
+        var written = job
+        written.status = plan.status
+        let again = try planner.plan(Fixtures.observe(written, pods), now: Fixtures.at(101))
+        #expect(again.status.restartCount == 3 && again.status.disruptions == 2)
+        #expect(again.events.isEmpty)
+    }
+
+    @Test func countedRestartLeavesTheDisruptionCountAlone() throws {
+        let job = Fixtures.job(status: Fixtures.status(.running, restartCount: 1))
+        let pods = [Fixtures.pod(job, rank: 0, attempt: 1, .failed(1, finishedAt: 50)), Fixtures.pod(job, rank: 1, attempt: 1, .running)]
+        let plan = try planner.plan(Fixtures.observe(job, pods), now: Fixtures.at(100))
+        #expect(plan.status.restartCount == 2)
+        #expect(plan.status.disruptions == nil)
+    }
+
+    @Test(arguments: [(3, 3, "restart"), (3, 2, "fail"), (2, 5, "restart")] as [(Int, Int, String)])
+    func backoffLimitCountsRestartsLessDisruptions(restarts: Int, disruptions: Int, expected: String) throws {
+        // backoffLimit 1: one counted restart is allowed. More disruptions than restarts are clamped.
+        let job = Fixtures.job(runPolicy: RunPolicy(backoffLimit: 1), status: Fixtures.status(.running, restartCount: restarts, disruptions: disruptions))
+        let pods = [Fixtures.pod(job, rank: 0, attempt: restarts, .failed(1, finishedAt: 50)), Fixtures.pod(job, rank: 1, attempt: restarts, .running)]
+        let plan = try planner.plan(Fixtures.observe(job, pods), now: Fixtures.at(100))
+        #expect(plan.status.phase == (expected == "restart" ? .restarting : .failed))
+    }
+
+    static let stalledWithHeartbeats: TrainingJob = Fixtures.job(
+        runPolicy: RunPolicy(progressDeadlineSeconds: 30),
+        status: Fixtures.status(
+            .running, since: 10, progress: TrainingProgress(step: 5, lastUpdateTime: Fixtures.time(40)),
+            ranks: [
+                "0": RankStatus(attempt: 0, step: 5, heartbeatTime: Fixtures.time(98), activity: .allReduce, activitySince: Fixtures.time(41)),
+                "1": RankStatus(attempt: 0, step: 5, heartbeatTime: Fixtures.time(39), activity: .computing, activitySince: Fixtures.time(39)),
+            ]))
+
+    @Test func stallNamesTheSilentRankInStatusFailureAndMessages() throws {
+        let job = Self.stalledWithHeartbeats
+        let pods = [Fixtures.pod(job, rank: 0, .running), Fixtures.pod(job, rank: 1, .running)]
+        let plan = try planner.plan(Fixtures.observe(job, pods), now: Fixtures.at(100))
+        #expect(plan.status.phase == .restarting)
+        #expect(plan.status.condition(.restarting)?.reason == TrainingJobReason.stalled)
+        let failure = try #require(plan.status.failure)
+        #expect(failure.rank == 1 && failure.pod == "mnist-worker-1" && failure.reason == TrainingJobReason.stalled)
+        let why = "rank 1 (mnist-worker-1) sent no heartbeat for 61s (last at step 5, computing); rank 0 waiting in all-reduce at step 5"
+        #expect(failure.message?.contains(why) == true, "\(failure.message ?? "")")
+        #expect(plan.status.message == "Restarting the ring from the last checkpoint: no progress for 60s, more than progressDeadlineSeconds (30s), "
+                + "progress last reported at step 5; \(why).")
+        #expect(plan.events == [PlannedEvent(
+            .warning, "Restarting",
+            "Restart 1 (Stalled): no progress for 60s, more than progressDeadlineSeconds (30s), progress last reported at step 5; \(why); "
+                + "resuming from the last checkpoint.")])
+        // The operator never writes the workers' heartbeats.
+        let patch = try #require(try StatusPatch.make(from: job.status, to: plan.status, resourceVersion: "7"))
+        #expect(patch["status"]?["ranks"] == nil)
+    }
+
+    struct EventCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var job: TrainingJob
+        var pods: [Pod]
+        var event: PlannedEvent
+        var testDescription: String { name }
+    }
+
+    /// Every restart cause: the event is `Restarting`, its message leads with the cause's reason.
+    /// Terminal causes: the event is `Failed`, its message leads with the condition's reason.
+    static var eventCases: [EventCase] {
+        let running = Fixtures.job(status: Fixtures.status(.running))
+        let once = Fixtures.job(runPolicy: RunPolicy(backoffLimit: 0), status: Fixtures.status(.running))
+        let stalledOut: TrainingJob = {
+            var job = stalledWithHeartbeats
+            job.spec.runPolicy.backoffLimit = 0
+            return job
+        }()
+        return [
+            EventCase(
+                name: "worker failed", job: running,
+                pods: [Fixtures.pod(running, rank: 0, .failed(3, finishedAt: 50, message: "boom")), Fixtures.pod(running, rank: 1, .running)],
+                event: PlannedEvent(.warning, "Restarting",
+                                    "Restart 1 (WorkerFailed): worker mnist-worker-0 failed with exit code 3 (Error): boom; resuming from the last checkpoint.")),
+            EventCase(
+                name: "a termination message's own period is not doubled", job: running,
+                pods: [Fixtures.pod(running, rank: 1, .failed(1, finishedAt: 50, message: "disk full.")), Fixtures.pod(running, rank: 0, .running)],
+                event: PlannedEvent(.warning, "Restarting",
+                                    "Restart 1 (WorkerFailed): worker mnist-worker-1 failed with exit code 1 (Error): disk full; resuming from the last checkpoint.")),
+            EventCase(
+                name: "evicted", job: running, pods: [Fixtures.pod(running, rank: 0, .evicted), Fixtures.pod(running, rank: 1, .running)],
+                event: PlannedEvent(.warning, "Restarting",
+                                    "Restart 1 (Evicted): worker mnist-worker-0 was Evicted (not counted toward backoffLimit); resuming from the last checkpoint.")),
+            EventCase(
+                name: "deleted by someone else", job: running, pods: [Fixtures.pod(running, rank: 0, .running)],
+                event: PlannedEvent(.warning, "Restarting",
+                                    "Restart 1 (Evicted): worker rank 1 disappeared (not counted toward backoffLimit); resuming from the last checkpoint.")),
+            EventCase(
+                name: "backoff limit", job: once,
+                pods: [Fixtures.pod(once, rank: 0, .failed(3, finishedAt: 50, message: "boom")), Fixtures.pod(once, rank: 1, .running)],
+                event: PlannedEvent(.warning, "Failed",
+                                    "Failed (BackoffLimitExceeded): The ring failed 1 times, more than backoffLimit (0) allows; last: worker mnist-worker-0 failed with exit code 3 (Error): boom.")),
+            EventCase(
+                name: "stalled past the backoff limit", job: stalledOut,
+                pods: [Fixtures.pod(stalledOut, rank: 0, .running), Fixtures.pod(stalledOut, rank: 1, .running)],
+                event: PlannedEvent(.warning, "Failed",
+                                    "Failed (BackoffLimitExceeded): The ring failed 1 times, more than backoffLimit (0) allows; last: stalled: no progress for 60s, "
+                                        + "more than progressDeadlineSeconds (30s), progress last reported at step 5; rank 1 (mnist-worker-1) sent no heartbeat "
+                                        + "for 61s (last at step 5, computing); rank 0 waiting in all-reduce at step 5.")),
+        ]
+    }
+
+    @Test(arguments: eventCases)
+    func eventsNameTheCause(_ c: EventCase) throws {
+        let plan = try planner.plan(Fixtures.observe(c.job, c.pods), now: Fixtures.at(100))
+        #expect(plan.events == [c.event])
     }
 
     @Test func newerPodsThanTheStatusMeanAStaleCache() {

@@ -54,9 +54,11 @@ import TrainingJobAPI
         switch decision {
         case .none:
             #expect(c.expected == "none")
-        case .restart(let counted, let reason, _, let failure):
+        case .restart(let counted, let reason, let cause, let failure):
             #expect(c.expected == "restart \(counted ? "counted" : "uncounted") \(reason)")
             #expect(failure.rank == c.failureRank)
+            // The cause names the worker; the planner adds "Restarting the ring ..." around it.
+            #expect(cause.contains("worker") && !cause.hasPrefix("Restarting"), "\(cause)")
         case .fail(let reason, let message, let failure):
             #expect(c.expected == "fail \(reason)")
             #expect(failure?.rank == c.failureRank)
@@ -130,13 +132,18 @@ import TrainingJobAPI
     func stall(runningSince: Int, reported: Int?, deadline: Int?, now: Int, expected: String) {
         let progress = reported.map { TrainingProgress(step: 42, lastUpdateTime: Fixtures.time($0)) }
         let decision = StallPolicy.decide(
-            runningSince: Fixtures.at(runningSince), progress: progress, progressDeadlineSeconds: deadline, now: Fixtures.at(now))
+            runningSince: Fixtures.at(runningSince), progress: progress, ranks: nil, attempt: 0, workers: 2,
+            names: ChildNames(job: "mnist"), progressDeadlineSeconds: deadline, now: Fixtures.at(now))
         switch decision {
         case .none: #expect(expected == "none")
         case .remaining(let d): #expect(expected == "remaining \(d.components.seconds)")
-        case .stalled(let message):
+        case .stalled(let message, let failure):
             #expect(expected == "stalled")
-            #expect(message.contains("Stalled") || message.contains("no progress"))
+            let since = now - max(runningSince, reported ?? runningSince)
+            #expect(message.hasPrefix("no progress for \(since)s, more than progressDeadlineSeconds (60s)"), "\(message)")
+            #expect(message.contains(reported == nil ? "no progress reported" : "progress last reported at step 42"), "\(message)")
+            // Without heartbeats, rank 0 (the progress reporter) is named.
+            #expect(failure == FailureStatus(rank: 0, pod: "mnist-worker-0", reason: TrainingJobReason.stalled, message: message))
         }
     }
 }

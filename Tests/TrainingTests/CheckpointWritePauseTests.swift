@@ -45,6 +45,8 @@ import Testing
         // The partial file is never taken for a checkpoint.
         #expect(store.checkpointFiles().map(\.step) == [2])
         #expect(store.latestValid(logger: quietLogger)?.checkpoint.header.globalStep == 2)
+        // ... and is what a store recognises as the partial file of an interrupted write.
+        #expect(store.temporaryFiles() == [temporary])
 
         let record = try await saved.get()
         #expect(clock.now - started >= .milliseconds(900))

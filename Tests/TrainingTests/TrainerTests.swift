@@ -77,12 +77,13 @@ actor RecordingObserver: TrainingObserver {
         #expect(steps == Array(1...(2 * (2_000 / 32))))
     }
 
-    @Test func resumeFromAMidEpochCheckpointMatchesAnUninterruptedRun() async throws {
+    @Test(arguments: [LearningRateScheduleKind.constant, .cosine])
+    func resumeFromAMidEpochCheckpointMatchesAnUninterruptedRun(schedule: LearningRateScheduleKind) async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
         let configuration = TrainingConfiguration(
             hiddenLayers: [16], epochs: 2, globalBatchSize: 32, learningRate: 0.01, optimizer: .adam, seed: 4,
-            checkpointEverySteps: 5)
+            checkpointEverySteps: 5, learningRateSchedule: schedule, warmupSteps: schedule == .cosine ? 3 : 0)
         let store = CheckpointStore(directory: directory, keep: 50)
         let observer = RecordingObserver()
         let uninterrupted = try await train(worldSize: 2, configuration: configuration, store: store, observer: observer)[0]
@@ -104,6 +105,42 @@ actor RecordingObserver: TrainingObserver {
         #expect(resumed[0].model.parameters == uninterrupted.model.parameters)
         #expect(resumed[1].model.parameters == uninterrupted.model.parameters)
         #expect(resumed[0].testAccuracy == uninterrupted.testAccuracy)
+    }
+
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    func theCosineScheduleChangesTheRunAndStaysDeterministic(optimizer: OptimizerKind) async throws {
+        func configuration(_ schedule: LearningRateScheduleKind) -> TrainingConfiguration {
+            TrainingConfiguration(
+                hiddenLayers: [16], epochs: 1, globalBatchSize: 32, learningRate: optimizer == .sgd ? 0.05 : 0.01,
+                optimizer: optimizer, seed: 8, learningRateSchedule: schedule)
+        }
+        let constant = try await train(worldSize: 2, configuration: configuration(.constant))[0]
+        let cosine = try await train(worldSize: 2, configuration: configuration(.cosine))[0]
+        let again = try await train(worldSize: 2, configuration: configuration(.cosine))[0]
+        #expect(cosine.model.parameters == again.model.parameters)
+        // The first step is the same (the cosine starts at the base rate); the later, smaller steps are not.
+        #expect(maximumDifference(constant.model.parameters, cosine.model.parameters) > 1e-4)
+    }
+
+    @Test func rankZeroRemovesPartialFilesOfInterruptedWritesBeforeResuming() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let configuration = TrainingConfiguration(
+            hiddenLayers: [8], epochs: 1, globalBatchSize: 64, learningRate: 0.05, optimizer: .sgd, seed: 2, checkpointEverySteps: 3)
+        let store = CheckpointStore(directory: directory, keep: 10)
+        let first = try await train(worldSize: 2, configuration: configuration, store: store)[0]
+        // What a writer killed half-way through the save of step 7 leaves: the
+        // temporary file under the name AtomicFile uses, with another process id.
+        let partial = directory + "/.checkpoint-0000000007.rmckpt.\(getpid() &+ 1).tmp"
+        try write(Array(repeating: 0x5A, count: 300), to: partial)
+        let unrelated = directory + "/.write-paused-0000000007"
+        try write([0x31], to: unrelated)
+        #expect(store.temporaryFiles() == [partial])
+        let again = try await train(worldSize: 2, configuration: configuration, store: store)[0]
+        #expect(again.resumedFromStep == first.steps)
+        #expect(!FileManager.default.fileExists(atPath: partial))
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+        #expect(store.checkpointFiles().map(\.step) == [8, 6, 3])
     }
 
     @Test func resumeAfterTheLastEpochOnlyEvaluates() async throws {

@@ -134,6 +134,57 @@ import TrainingJobAPI
         #expect(result.terminationMessage.contains("RINGMASTER_OPTIMIZER"))
     }
 
+    @Test func anUnknownLearningRateScheduleExitsWithInvalidInput() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let peers = try TCPCommunicator.freePorts(count: 1).map { "127.0.0.1:\($0)" }
+        var variables = environment(rank: 0, peers: peers, directory: directory)
+        variables["RINGMASTER_LEARNING_RATE_SCHEDULE"] = "step"
+        let result = try await runWorkers([variables], directory: directory)[0]
+        #expect(result.status == 20, "log:\n\(result.log)")
+        #expect(result.terminationMessage.contains("RINGMASTER_LEARNING_RATE_SCHEDULE must be one of constant, cosine, got \"step\""),
+                "\(result.terminationMessage)")
+    }
+
+    @Test func aRestartedRankZeroRemovesThePartialFileOfTheWriteItsPredecessorDiedIn() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let peers = try TCPCommunicator.freePorts(count: 1).map { "127.0.0.1:\($0)" }
+        var variables = environment(rank: 0, peers: peers, directory: directory)
+        variables["RINGMASTER_LEARNING_RATE_SCHEDULE"] = "cosine"
+        variables["FAULT_PAUSE_IN_CHECKPOINT_WRITE"] = "10"
+        let store = CheckpointStore(directory: directory + "/checkpoints")
+        let marker = store.writePauseMarkerPath(globalStep: 10)
+
+        // The first worker holds half-way through the write of step 10 and is killed there.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.workerPath)
+        process.environment = variables
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: marker) && process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try #require(FileManager.default.fileExists(atPath: marker), "the write never paused")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let partial = try #require(
+            try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: " ", maxSplits: 1).last.map(String.init))
+        #expect(store.temporaryFiles() == [partial])
+        #expect(store.checkpointFiles().map(\.step) == [5])
+
+        // Its successor (the marker exists, so it does not pause) clears the partial file and resumes.
+        let again = try await runWorkers([variables], directory: directory)[0]
+        #expect(again.status == 0, "log:\n\(again.log)")
+        #expect(again.terminationMessage.contains("resumed from step 5"), "\(again.terminationMessage)")
+        #expect(again.log.contains("removed the partial file of an interrupted checkpoint write"))
+        #expect(!FileManager.default.fileExists(atPath: partial))
+        #expect(store.temporaryFiles().isEmpty)
+    }
+
     @Test func ringFailureExitsRetryable() async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
@@ -180,7 +231,7 @@ import TrainingJobAPI
             variables["RINGMASTER_PROGRESS_INTERVAL_SECONDS"] = "0.2"
             let result = try await runWorkers([variables], directory: directory)[0]
             #expect(result.status == 0, "log:\n\(result.log)")
-            #expect(result.log.contains("reporting progress to the TrainingJob status"))
+            #expect(result.log.contains("reporting to the TrainingJob status"))
             #expect(result.log.contains("final status reported"), "log:\n\(result.log)")
 
             let client = try KubernetesClient(config: KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath))

@@ -33,6 +33,8 @@ public enum WorkerEnvironmentBuilder {
             optimizer: spec.hyperparameters.optimizer.rawValue, momentum: spec.hyperparameters.momentum,
             seed: UInt64(max(0, spec.hyperparameters.seed)),
             progressIntervalSeconds: settings.progressIntervalSeconds,
-            peerTimeoutSeconds: settings.peerTimeoutSeconds)
+            peerTimeoutSeconds: settings.peerTimeoutSeconds,
+            heartbeatSeconds: StallPolicy.heartbeatSeconds(progressDeadlineSeconds: spec.runPolicy.progressDeadlineSeconds),
+            learningRateSchedule: spec.hyperparameters.learningRateSchedule.rawValue.lowercased())
     }
 }

@@ -16,8 +16,10 @@ public enum FailurePolicy {
     public enum Decision: Sendable, Hashable {
         /// Every worker is healthy (or the job has not started).
         case none
-        /// Restart the whole ring from the last checkpoint.
-        case restart(counted: Bool, reason: String, message: String, failure: FailureStatus)
+        /// Restart the whole ring from the last checkpoint. `cause` says why
+        /// in words, without a leading capital or a final period (the planner
+        /// puts it into the condition's message and the Restarting event).
+        case restart(counted: Bool, reason: String, cause: String, failure: FailureStatus)
         /// Fail the job.
         case fail(reason: String, message: String, failure: FailureStatus?)
     }
@@ -61,9 +63,7 @@ public enum FailurePolicy {
                     message: "The ring failed \(countedRestarts + 1) times, more than backoffLimit (\(backoffLimit)) allows; last: \(cause).",
                     failure: failure)
             }
-            return .restart(
-                counted: true, reason: TrainingJobReason.workerFailed,
-                message: "Restarting the ring from the last checkpoint: \(cause).", failure: failure)
+            return .restart(counted: true, reason: TrainingJobReason.workerFailed, cause: cause, failure: failure)
         }
         if let disrupted = failed.min(by: order) ?? workers.filter({ $0.terminating }).min(by: order) {
             var failure = failureStatus(disrupted)
@@ -73,7 +73,7 @@ public enum FailurePolicy {
             }
             return .restart(
                 counted: false, reason: TrainingJobReason.evicted,
-                message: "Restarting the ring from the last checkpoint: worker \(disrupted.name) was \(disrupted.reason ?? "deleted") (not counted toward backoffLimit).",
+                cause: "worker \(disrupted.name) was \(disrupted.reason ?? "deleted") (not counted toward backoffLimit)",
                 failure: failure)
         }
         if allWorkersStarted {
@@ -81,7 +81,7 @@ public enum FailurePolicy {
             if let missing = (0..<expectedWorkers).first(where: { !present.contains($0) }) {
                 return .restart(
                     counted: false, reason: TrainingJobReason.evicted,
-                    message: "Restarting the ring from the last checkpoint: worker rank \(missing) disappeared (not counted toward backoffLimit).",
+                    cause: "worker rank \(missing) disappeared (not counted toward backoffLimit)",
                     failure: FailureStatus(rank: missing, reason: "Deleted", message: "the Pod was deleted"))
             }
         }

@@ -110,7 +110,7 @@ Role (namespaced mode): exactly the verbs the operator's reconciler uses, as
 derived from its requests by OperatorRBACTests (informers list and watch the
 jobs and every child kind, and reads come from them; it creates each child,
 deletes worker Pods, deletes a finished job when its TTL expires, patches the
-job's annotations and status, and records core Events). trainingjobs/finalizers
+job's status, and records core Events). trainingjobs/finalizers
 update lets the children's owner references set blockOwnerDeletion.
 
 Per job it also creates the workers' identity: a ServiceAccount "<job>-worker",
@@ -122,7 +122,7 @@ trainingjobs/status itself (RBAC escalation prevention).
 {{- define "ringmaster.managerRules" -}}
 - apiGroups: ["ringmaster.dev"]
   resources: ["trainingjobs"]
-  verbs: ["delete", "list", "patch", "watch"]
+  verbs: ["delete", "list", "watch"]
 - apiGroups: ["ringmaster.dev"]
   resources: ["trainingjobs/status"]
   verbs: ["get", "patch"]

@@ -97,7 +97,7 @@ extension KubernetesClient {
             let response: HTTPClientResponse
             var body = ByteBuffer()
             do {
-                response = try await kubernetesHTTPClient.execute(http, deadline: deadline, logger: nil)
+                response = try await self.http.execute(http, deadline: deadline, logger: nil)
                 if !streaming || !(200..<300).contains(Int(response.status.code)) {
                     body = try await response.body.collect(upTo: 256 * 1024 * 1024)
                 }
@@ -118,7 +118,7 @@ extension KubernetesClient {
                     staleConnectionRetries += 1
                     continue
                 }
-                if error is NIOSSLError || error is BoringSSLError {
+                if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
                     throw tlsFailure(request, error, presentedCertificate: http.tlsConfiguration?.privateKey != nil)
                 }
                 throw KubeClientError(.transport, "\(request.method.rawValue) \(request.path) failed", underlying: error)
@@ -166,7 +166,11 @@ extension KubernetesClient {
     private func tlsFailure(_ request: APIRequest, _ error: any Error, presentedCertificate: Bool) -> KubeClientError {
         let detail = String(describing: error)
         let reason: String
-        if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            let name = URLComponents(string: baseURL)?.host ?? baseURL
+            reason = "the server's certificate is not valid for the name \(name) (set tls-server-name in the kubeconfig "
+                + "to the name the certificate carries)"
+        } else if detail.contains("CERTIFICATE_VERIFY_FAILED") {
             reason = "the server's certificate could not be verified against the configured certificate authority"
         } else if detail.contains("CERTIFICATE_REQUIRED") || (!presentedCertificate && detail.contains("ALERT_HANDSHAKE_FAILURE")) {
             reason = presentedCertificate

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// A client of one Kubernetes API server.
 ///
@@ -61,7 +62,11 @@ public final class KubernetesClient: Sendable {
     let credentials: CredentialProvider
     let limiter: TokenBucketRateLimiter?
     let tlsConfiguration: TLSConfiguration?
+    /// The scheme, host and port requests go to. With `tls-server-name`, its
+    /// host is that name, and `http` connects it to the configured server.
     let baseURL: String
+    /// The connection pool requests use.
+    let http: HTTPClient
     let logger: Logger
 
     /// - Throws: `KubeClientError` (`.tls`) when TLS material cannot be loaded.
@@ -71,7 +76,21 @@ public final class KubernetesClient: Sendable {
         self.credentials = CredentialProvider(credentials: config.credentials, clock: options.clock, server: config.server)
         self.limiter = options.qps.map { TokenBucketRateLimiter(qps: $0, burst: max(1, options.burst), clock: options.clock) }
         self.tlsConfiguration = config.usesTLS ? try Self.makeTLSConfiguration(config.tls) : nil
-        self.baseURL = config.server
+        if config.usesTLS, let serverName = config.tls.serverName, !serverName.isEmpty,
+           var components = URLComponents(string: config.server), let host = components.host, host != serverName
+        {
+            // `tls-server-name`: connect to the configured host, but send that
+            // name in SNI and check the server certificate against it.
+            components.host = serverName
+            guard let url = components.string else {
+                throw KubeClientError(.configuration, "tls-server-name \(serverName) cannot stand in for the host of \(config.server)")
+            }
+            self.baseURL = url
+            self.http = KubernetesHTTPClients.connecting(serverName, to: host)
+        } else {
+            self.baseURL = config.server
+            self.http = kubernetesHTTPClient
+        }
         self.logger = options.logger
     }
 
@@ -120,15 +139,38 @@ public final class KubernetesClient: Sendable {
 /// The process-wide HTTP connection pool. It lives as long as the process, so
 /// clients need no shutdown; redirects are not followed and there is no idle
 /// read timeout (watches are idle for minutes; each request has a deadline).
-let kubernetesHTTPClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration(
-        redirectConfiguration: .disallow,
-        timeout: .init(connect: .seconds(10), read: nil),
-        decompression: .disabled)
-    configuration.httpVersion = .http1Only
-    // Every watch holds an HTTP/1 connection for minutes: an operator's
-    // informers alone exceed the default of 8 per host, which would starve
-    // every other request.
-    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-    return HTTPClient(eventLoopGroupProvider: .shared(HTTPClient.defaultEventLoopGroup), configuration: configuration)
-}()
+let kubernetesHTTPClient = KubernetesHTTPClients.make(dnsOverride: [:])
+
+/// The HTTP connection pools of the process. Like `kubernetesHTTPClient`,
+/// each lives as long as the process.
+enum KubernetesHTTPClients {
+    private static let connectingByName = Mutex<[String: HTTPClient]>([:])
+
+    /// The pool for a cluster whose kubeconfig sets `tls-server-name`:
+    /// requests to `https://<serverName>...` connect to `host`, and TLS
+    /// checks the server certificate against `serverName`. (The `Host`
+    /// header carries `serverName` too; the API server does not read it.)
+    static func connecting(_ serverName: String, to host: String) -> HTTPClient {
+        connectingByName.withLock { clients in
+            let key = "\(serverName)\u{0}\(host)"
+            if let client = clients[key] { return client }
+            let client = make(dnsOverride: [serverName: host])
+            clients[key] = client
+            return client
+        }
+    }
+
+    static func make(dnsOverride: [String: String]) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: nil),
+            decompression: .disabled)
+        configuration.httpVersion = .http1Only
+        configuration.dnsOverride = dnsOverride
+        // Every watch holds an HTTP/1 connection for minutes: an operator's
+        // informers alone exceed the default of 8 per host, which would starve
+        // every other request.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        return HTTPClient(eventLoopGroupProvider: .shared(HTTPClient.defaultEventLoopGroup), configuration: configuration)
+    }
+}

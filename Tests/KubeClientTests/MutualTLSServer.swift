@@ -19,13 +19,18 @@ enum MutualTLSServer {
     }
 
     /// Runs the server for the duration of `body` (given `https://127.0.0.1:<port>`) and stops it afterwards.
+    /// It presents `certificates.serverCertificate` (for 127.0.0.1), or
+    /// `certificates.namedServerCertificate` when `named`.
     static func with<T: Sendable>(
-        _ certificates: TestCertificates, rejectedNames: Set<String> = [], log: Log = Log(),
+        _ certificates: TestCertificates, named: Bool = false, rejectedNames: Set<String> = [], log: Log = Log(),
         _ body: @Sendable (_ baseURL: String) async throws -> T
     ) async throws -> T {
+        let (certificate, key) = named
+            ? (certificates.namedServerCertificate, certificates.namedServerKey)
+            : (certificates.serverCertificate, certificates.serverKey)
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertificate.path).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKey.path, format: .pem)))
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate.path).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key.path, format: .pem)))
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificates.caCertificate.path))
         // Client certificates carry no host name; the chain to the CA is still verified and required.
         tls.certificateVerification = .noHostnameVerification

@@ -2,7 +2,8 @@ import Foundation
 import RingmasterTesting
 
 /// A throw-away PKI for TLS tests, made by the `openssl` command-line tool in
-/// a fresh temporary directory: a CA, a server certificate for 127.0.0.1,
+/// a fresh temporary directory: a CA, a server certificate for 127.0.0.1 and
+/// one for the name `kubernetes.test` only,
 /// client certificates signed by the CA (one valid, one expired), a client
 /// certificate signed by another CA, and a key that belongs to none of them.
 /// All keys are ECDSA P-256; every file is PEM.
@@ -12,6 +13,12 @@ struct TestCertificates: Sendable {
     var caCertificate: URL { file("ca.crt") }
     var serverCertificate: URL { file("server.crt") }
     var serverKey: URL { file("server.key") }
+    /// A server certificate for the DNS name `kubernetes.test` only (no IP
+    /// address): a client connecting to 127.0.0.1 accepts it only when told
+    /// to expect that name (`tls-server-name`).
+    var namedServerCertificate: URL { file("named-server.crt") }
+    var namedServerKey: URL { file("named-server.key") }
+    static let namedServerName = "kubernetes.test"
     /// Valid for a day, subject `CN=<commonName>` given to `make`.
     var clientCertificate: URL { file("client.crt") }
     var clientKey: URL { file("client.key") }
@@ -66,6 +73,8 @@ struct TestCertificates: Sendable {
         try await authority("other-ca", "/CN=some-other-ca")
         try await leaf("server", "/CN=127.0.0.1", ca: "ca", days: 1, extensions:
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        try await leaf("named-server", "/CN=\(namedServerName)", ca: "ca", days: 1, extensions:
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:\(namedServerName)\n")
         try await leaf("client", "/CN=\(commonName)/O=system:masters", ca: "ca", days: 1, extensions: client)
         try await leaf("renewed", "/CN=\(commonName)-renewed", ca: "ca", days: 1, extensions: client)
         try await leaf("expired", "/CN=expired", ca: "ca", days: -1, extensions: client)

@@ -98,7 +98,7 @@ actor ProgressPublisher: TrainingObserver {
     }
 
     /// Sends the final report (everything pending plus the final metrics),
-    /// giving up after `timeout`.
+    /// resending it after a failure, until it lands or `timeout` passes.
     func finish(_ final: WorkerStatusReport.FinalMetrics, timeout: Duration) async {
         pending.final = final
         dirty = true
@@ -109,12 +109,20 @@ actor ProgressPublisher: TrainingObserver {
         let reporter = reporter
         let delivered: Bool = await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
-                do {
-                    try await reporter.report(report)
-                    return true
-                } catch {
-                    return false
+                // The final metrics must not be lost to one refused request:
+                // the merge patch is the same every time, so it is resent,
+                // with backoff, until it lands or the timeout ends it.
+                var delay = Duration.milliseconds(100)
+                while !Task.isCancelled {
+                    do {
+                        try await reporter.report(report)
+                        return true
+                    } catch {
+                        do { try await Task.sleep(for: delay) } catch { return false }
+                        delay = min(delay * 2, .seconds(2))
+                    }
                 }
+                return false
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)

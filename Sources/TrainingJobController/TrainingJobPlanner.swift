@@ -137,13 +137,17 @@ struct PlanBuilder {
         let wasRunning = old.phase == .running && !resumed
         switch FailurePolicy.decide(
             workers: current, expectedWorkers: spec.workers, allWorkersStarted: wasRunning,
-            countedRestarts: countedRestarts, backoffLimit: spec.runPolicy.backoffLimit)
+            countedRestarts: countedRestarts, backoffLimit: spec.runPolicy.backoffLimit, now: now)
         {
         case .fail(let reason, let message, let failure):
             finish(.failed, reason: reason, message: message, failure: failure, workers: workers)
             return
         case .restart(let counted, let reason, let cause, let failure):
             restart(counted: counted, reason: reason, cause: cause, failure: failure, workers: workers)
+            return
+        case .awaitCause(let delay):
+            plan.status.message = "A worker lost its ring peers; waiting for the failed peer to be reported."
+            plan.requeue(after: delay)
             return
         case .none:
             break
@@ -352,6 +356,13 @@ struct PlanBuilder {
             if let seconds = spec.runPolicy.progressDeadlineSeconds, old.phase != .running {
                 plan.requeue(after: .seconds(seconds))
             }
+            return
+        }
+        let finished = live.filter { $0.phase == .succeeded }.count
+        if old.phase == .running && plan.status.phase == .running && finished > 0 && running + finished == spec.workers {
+            // Ranks that finished first wait for rank 0 to write the model: the
+            // ring is done training, not back to Pending.
+            plan.status.message = "Finishing: \(finished)/\(spec.workers) workers done; waiting for rank 0."
             return
         }
         let diagnosis = SchedulingDiagnostics.summary(live, expectedWorkers: spec.workers)

@@ -117,6 +117,10 @@ import TrainingJobAPI
                 pods: [Fixtures.pod(running, rank: 0, .failed(20, finishedAt: 50, message: "dataset missing")), Fixtures.pod(running, rank: 1, .running)],
                 phase: .failed, reason: TrainingJobReason.workerInvalidInput, actions: [], events: ["Failed"], messageContains: "dataset missing"),
             Scenario(
+                name: "rank 1 done before rank 0: still Running, finishing", job: running,
+                pods: [Fixtures.pod(running, rank: 0, .running), Fixtures.pod(running, rank: 1, .succeeded)],
+                phase: .running, actions: [], events: [], messageContains: "Finishing: 1/2 workers done"),
+            Scenario(
                 name: "rank 0 succeeded: Succeeded, the rest cleaned", job: running,
                 pods: [Fixtures.pod(running, rank: 0, .succeeded), Fixtures.pod(running, rank: 1, .running)],
                 phase: .succeeded, reason: TrainingJobReason.trainingSucceeded, actions: ["delete mnist-worker-1"], events: ["Succeeded"]),

@@ -63,6 +63,35 @@ import TrainingJobAPI
             #expect(c.expected == "fail \(reason)")
             #expect(failure?.rank == c.failureRank)
             #expect(!message.isEmpty)
+        case .awaitCause:
+            Issue.record("no grace without a time of decision")
+        }
+    }
+
+    /// Rank 0 lost its peer (exit 10) but the peer that died is not reported
+    /// yet: the decision waits for it, up to the grace, then names the cause.
+    @Test(arguments: [
+        (now: 7, peer: State.running, expected: "await 3000"),
+        (now: 12, peer: State.running, expected: "restart rank 0"),
+        (now: 7, peer: State.failed(137, finishedAt: 5), expected: "restart rank 1"),
+        (now: 7, peer: State.failed(10, finishedAt: 5), expected: "restart rank 0"),
+    ] as [(now: Int, peer: State, expected: String)])
+    func ringFailuresWaitBrieflyForTheirCause(_ c: (now: Int, peer: State, expected: String)) {
+        let job = Fixtures.job(workers: 2)
+        let workers = [
+            WorkerObservation(Fixtures.pod(job, rank: 0, .failed(10, finishedAt: 5))),
+            WorkerObservation(Fixtures.pod(job, rank: 1, c.peer)),
+        ]
+        let decision = FailurePolicy.decide(
+            workers: workers, expectedWorkers: 2, allWorkersStarted: true, countedRestarts: 0, backoffLimit: 3,
+            now: Fixtures.at(c.now))
+        switch decision {
+        case .awaitCause(let delay):
+            #expect(c.expected == "await \(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)")
+        case .restart(_, _, _, let failure):
+            #expect(c.expected == "restart rank \(failure.rank ?? -1)")
+        default:
+            Issue.record("unexpected \(decision)")
         }
     }
 

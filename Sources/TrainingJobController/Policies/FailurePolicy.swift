@@ -12,6 +12,11 @@ import TrainingJobAPI
 ///   someone else restarts the ring without counting toward `backoffLimit`.
 /// - Any other failure restarts the ring and counts; past `backoffLimit`
 ///   counted restarts the job fails (`BackoffLimitExceeded`).
+/// - When the only failures seen are ring failures (exit code 10: a rank
+///   lost its peers) while other workers have not finished, the worker that
+///   caused them is usually about to be reported: the decision waits up to
+///   `causeGraceSeconds` after the first of them, so that the cause, not a
+///   peer that lost it, is named.
 public enum FailurePolicy {
     public enum Decision: Sendable, Hashable {
         /// Every worker is healthy (or the job has not started).
@@ -22,7 +27,13 @@ public enum FailurePolicy {
         case restart(counted: Bool, reason: String, cause: String, failure: FailureStatus)
         /// Fail the job.
         case fail(reason: String, message: String, failure: FailureStatus?)
+        /// Decide again after this long: only peers of the failed worker
+        /// have been seen to fail so far.
+        case awaitCause(Duration)
     }
+
+    /// How long ring failures wait for their cause to be reported.
+    public static let causeGraceSeconds: TimeInterval = 5
 
     /// Decides over the Pods of the current attempt.
     ///
@@ -32,9 +43,11 @@ public enum FailurePolicy {
     ///   - allWorkersStarted: whether every worker was seen running in this
     ///     attempt (phase Running): then a missing Pod was deleted by someone.
     ///   - countedRestarts: restarts so far that count toward `backoffLimit`.
+    ///   - now: the time of the decision; nil decides at once (no grace for
+    ///     ring failures).
     public static func decide(
         workers: [WorkerObservation], expectedWorkers: Int, allWorkersStarted: Bool,
-        countedRestarts: Int, backoffLimit: Int
+        countedRestarts: Int, backoffLimit: Int, now: Date? = nil
     ) -> Decision {
         let failed = workers.filter { $0.phase == .failed }
         if let permanent = failed.filter({ $0.exitCode == WorkerExitCode.invalidInput.rawValue }).min(by: order) {
@@ -53,6 +66,14 @@ public enum FailurePolicy {
                 failure: failure)
         }
         let counted = failed.filter { !$0.disrupted }
+        if let now, !counted.isEmpty,
+           counted.allSatisfy({ $0.exitCode == WorkerExitCode.ringFailure.rawValue }),
+           workers.contains(where: { !$0.isFinished && !$0.terminating }),
+           let firstFailure = counted.compactMap(\.finishedAt).min()
+        {
+            let due = firstFailure.addingTimeInterval(causeGraceSeconds)
+            if now < due { return .awaitCause(.milliseconds(Int64((due.timeIntervalSince(now) * 1000).rounded(.up)))) }
+        }
         if let first = counted.min(by: order) {
             let failure = failureStatus(first)
             let cause = "worker \(first.name) failed" + (first.exitCode.map { " with exit code \($0)" } ?? "")

@@ -134,39 +134,21 @@ import Testing
         let certificates = fixture.certificates
         let log = MutualTLSServer.Log()
         let name = try await MutualTLSServer.with(certificates, log: log) { url in
-            let user: String
+            let user: [String]
             switch source {
             case .files:
-                user = """
-                        client-certificate: \(certificates.clientCertificate.lastPathComponent)
-                        client-key: \(certificates.clientKey.path)
-                    """
+                user = [
+                    "client-certificate: \(certificates.clientCertificate.lastPathComponent)",
+                    "client-key: \(certificates.clientKey.path)",
+                ]
             case .data:
-                user = """
-                        client-certificate-data: \(try Data(contentsOf: certificates.clientCertificate).base64EncodedString())
-                        client-key-data: \(try Data(contentsOf: certificates.clientKey).base64EncodedString())
-                    """
+                user = [
+                    "client-certificate-data: \(try Data(contentsOf: certificates.clientCertificate).base64EncodedString())",
+                    "client-key-data: \(try Data(contentsOf: certificates.clientKey).base64EncodedString())",
+                ]
             }
-            let kubeconfig = fixture.directory.appendingPathComponent("kubeconfig")
-            try """
-                apiVersion: v1
-                kind: Config
-                current-context: test
-                clusters:
-                - name: test
-                  cluster:
-                    server: \(url)
-                    certificate-authority: ca.crt
-                users:
-                - name: someone
-                  user:
-                \(user)
-                contexts:
-                - name: test
-                  context: {cluster: test, user: someone}
-                """.write(to: kubeconfig, atomically: true, encoding: .utf8)
             let client = try KubernetesClient(
-                config: KubeConfig.load(kubeconfigPath: kubeconfig.path), options: ClientOptions(qps: nil))
+                config: certificates.kubeconfig(server: url, userFields: user), options: ClientOptions(qps: nil))
             return try await client.configMaps.get("c", in: "d").data?["commonName"]
         }
         #expect(name == "static-user")

@@ -10,27 +10,9 @@ struct TLSServerNameTests {
     /// A kubeconfig for `url` that trusts the test CA and authenticates with
     /// the static client certificate.
     static func kubeconfig(_ certificates: TestCertificates, url: String, serverName: String?) throws -> KubeConfig {
-        let file = certificates.directory.appendingPathComponent("kubeconfig-\(serverName ?? "none")")
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters:
-            - name: test
-              cluster:
-                server: \(url)
-                certificate-authority: ca.crt
-            \(serverName.map { "    tls-server-name: \($0)" } ?? "")
-            users:
-            - name: someone
-              user:
-                client-certificate: client.crt
-                client-key: client.key
-            contexts:
-            - name: test
-              context: {cluster: test, user: someone}
-            """.write(to: file, atomically: true, encoding: .utf8)
-        return try KubeConfig.load(kubeconfigPath: file.path)
+        try certificates.kubeconfig(
+            server: url, userFields: ["client-certificate: client.crt", "client-key: client.key"],
+            tlsServerName: serverName, name: "kubeconfig-\(serverName ?? "none")")
     }
 
     @Test func theServerCertificateIsCheckedAgainstTheConfiguredName() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import RingmasterTesting
 
 /// A throw-away PKI for TLS tests, made by the `openssl` command-line tool in
@@ -37,6 +38,23 @@ struct TestCertificates: Sendable {
     func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     func pem(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    /// Writes `name` in `directory`: a kubeconfig for `server` that trusts
+    /// the test CA (relative path `ca.crt`), optionally with
+    /// `tls-server-name`, and whose user has `userFields` ("key: value"
+    /// lines); returns it loaded.
+    func kubeconfig(server: String, userFields: [String], tlsServerName: String? = nil, name: String = "kubeconfig") throws -> KubeConfig {
+        let file = directory.appendingPathComponent(name)
+        var lines = [
+            "apiVersion: v1", "kind: Config", "current-context: test",
+            "clusters:", "- name: test", "  cluster:", "    server: \(server)", "    certificate-authority: ca.crt",
+        ]
+        if let tlsServerName { lines.append("    tls-server-name: \(tlsServerName)") }
+        lines += ["users:", "- name: someone", "  user:"] + userFields.map { "    " + $0 }
+        lines += ["contexts:", "- name: test", "  context: {cluster: test, user: someone}"]
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        return try KubeConfig.load(kubeconfigPath: file.path)
+    }
 
     /// Generates everything; the caller removes `directory` when done.
     static func make(commonName: String) async throws -> TestCertificates {

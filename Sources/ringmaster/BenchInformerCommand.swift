@@ -101,7 +101,7 @@ struct BenchInformerCommand: AsyncParsableCommand {
         let encodedBytes = try JSONEncoder().encode(sample).count
 
         // List: from starting the informer to hasSynced.
-        let rssBefore = Self.residentKilobytes()
+        let rssBefore = try Self.residentKilobytes()
         let informer = Informer(
             client: pods, namespace: .namespace(namespace), resyncPeriod: nil, logger: quiet)
         let figures = try await withThrowingTaskGroup(of: Figures?.self) { group in
@@ -113,7 +113,7 @@ struct BenchInformerCommand: AsyncParsableCommand {
                 guard informer.store.count == total else {
                     throw ValidationError("the informer synced \(informer.store.count) Pods, expected \(total)")
                 }
-                let rssSynced = Self.residentKilobytes()
+                let rssSynced = try Self.residentKilobytes()
 
                 // Watch: patch every Pod while the informer watches, until the
                 // cache holds every patched version.
@@ -132,7 +132,7 @@ struct BenchInformerCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 let watchSeconds = (clock.now - watchStart).seconds
-                let rssWatched = Self.residentKilobytes()
+                let rssWatched = try Self.residentKilobytes()
                 return Figures(
                     listSeconds: listSeconds, watchSeconds: watchSeconds, writeSeconds: writeSeconds,
                     rssSynced: rssSynced, rssWatched: rssWatched)
@@ -302,10 +302,8 @@ struct BenchInformerCommand: AsyncParsableCommand {
     }
 
     /// VmRSS of this process in kB, after returning freed heap pages to the system.
-    private static func residentKilobytes() -> Int {
+    private static func residentKilobytes() throws -> Int {
         releaseFreedHeap()
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-        return Int(line.dropFirst("VmRSS:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") ?? 0
+        return try ProcessMemory.kilobytes("VmRSS")
     }
 }

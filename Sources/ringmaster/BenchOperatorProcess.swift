@@ -67,11 +67,7 @@ final class BenchOperatorProcess: Sendable {
 
     /// A `Vm*` field of `/proc/<pid>/status` in kB (`VmHWM` is the peak resident set).
     func memoryKilobytes(_ field: String) throws -> Int {
-        let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-              let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
-        else { throw Failure(description: "no \(field) in /proc/\(pid)/status") }
-        return value
+        try ProcessMemory.kilobytes(field, pid: pid)
     }
 
     /// SIGTERM, then SIGKILL after `grace`; returns once the process has exited.

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import RingmasterTesting
 
 // FAULT-INJECTION FAKE (see ScriptedHTTPServer.swift): a minimal list/watch
 // protocol for configmaps in one namespace, whose faults are scripted per

@@ -1,6 +1,7 @@
 import ControllerRuntime
 import Foundation
 import KubeClient
+import RingmasterTesting
 import Testing
 
 /// Informer recovery from an exact sequence of faults (played by the

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import RingmasterTesting
 import Testing
 
 /// Faults the client must handle, played by the scripted fake server

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import RingmasterTesting
 import Testing
 
 @Suite struct KubeConfigTests {

@@ -11,18 +11,18 @@ import NIOPosix
 // client's timeout). Each test states the script it plays.
 
 /// One request as the fake received it.
-struct FakeRequest: Sendable {
-    var method: String
-    var path: String
-    var query: [String: String]
-    var headers: [String: String]
-    var body: [UInt8]
+public struct FakeRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: [String: String]
+    public var headers: [String: String]
+    public var body: [UInt8]
 
-    var bodyJSON: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+    public var bodyJSON: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
 }
 
 /// What the fake answers.
-enum FakeResponse: Sendable {
+public enum FakeResponse: Sendable {
     /// A complete answer.
     case full(status: Int, headers: [String: String] = [:], body: String)
     /// A chunked answer, one chunk per element, then a clean end; or, when
@@ -32,12 +32,12 @@ enum FakeResponse: Sendable {
     /// Waits (real time) before answering.
     indirect case delayed(Duration, FakeResponse)
 
-    static func json(_ status: Int, _ object: Any, headers: [String: String] = [:]) -> FakeResponse {
+    public static func json(_ status: Int, _ object: Any, headers: [String: String] = [:]) -> FakeResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return .full(status: status, headers: headers, body: String(decoding: data, as: UTF8.self))
     }
 
-    static func status(_ code: Int, reason: String, message: String = "scripted", headers: [String: String] = [:],
+    public static func status(_ code: Int, reason: String, message: String = "scripted", headers: [String: String] = [:],
                        retryAfterSeconds: Int? = nil) -> FakeResponse {
         var object: [String: Any] = [
             "apiVersion": "v1", "kind": "Status", "status": "Failure", "code": code, "reason": reason, "message": message,
@@ -48,11 +48,11 @@ enum FakeResponse: Sendable {
 }
 
 /// A scripted HTTP/1.1 server on 127.0.0.1 (port chosen by the OS).
-enum ScriptedHTTPServer {
-    typealias Handler = @Sendable (FakeRequest) async -> FakeResponse
+public enum ScriptedHTTPServer {
+    public typealias Handler = @Sendable (FakeRequest) async -> FakeResponse
 
     /// Runs the server for the duration of `body` and stops it afterwards.
-    static func with<T: Sendable>(
+    public static func with<T: Sendable>(
         _ handler: @escaping Handler, _ body: @Sendable (_ baseURL: String) async throws -> T
     ) async throws -> T {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

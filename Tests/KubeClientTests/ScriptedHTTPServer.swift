@@ -1,1 +1,0 @@
-../ControllerRuntimeTests/ScriptedHTTPServer.swift

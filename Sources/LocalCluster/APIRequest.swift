@@ -9,9 +9,13 @@ struct APIRequest: Sendable {
     var accept: String
     var contentType: String
     var body: Data
+    /// Who sent it, as the authenticator established; nil for a request
+    /// that presented no credentials.
+    var user: UserInfo?
 
-    init(method: String, uri: String, accept: String, contentType: String, body: Data) {
+    init(method: String, uri: String, accept: String, contentType: String, body: Data, user: UserInfo? = nil) {
         self.method = method
+        self.user = user
         self.accept = accept
         self.contentType = contentType
         self.body = body

@@ -73,13 +73,16 @@ enum WorkerRun {
             }
             return CheckpointWritePause(globalStep: step)
         }
+        // Test-only fault injection (see StepHold): hold every rank after one step until a file exists.
+        let hold = try Self.stepHold(variables)
         let store = environment.checkpointDirectory.isEmpty
             ? nil : CheckpointStore(directory: environment.checkpointDirectory, writePause: writePause)
         if store == nil { logger.warning("no checkpoint directory: this run cannot be resumed") }
         let trainer = Trainer(
             configuration: configuration, data: data,
             communicator: ActivityTrackingCommunicator(base: communicator, tracker: tracker), checkpointStore: store,
-            observer: publisher, logger: logger)
+            observer: hold.map { StepHold(step: $0.step, releaseFile: $0.releaseFile, next: publisher) } ?? publisher,
+            logger: logger)
 
         let result: TrainingResult
         do {
@@ -119,6 +122,22 @@ enum WorkerRun {
             exitCode: .success,
             message: "trained \(result.epochs) epoch(s), \(result.steps) steps\(resumed): test accuracy "
                 + String(format: "%.4f", result.testAccuracy) + ", test loss " + String(format: "%.4f", result.testLoss))
+    }
+
+    /// The step hold `FAULT_HOLD_AFTER_STEP` and `FAULT_HOLD_RELEASE_FILE` ask
+    /// for (both or neither), for fault tests. Not `RINGMASTER_`-prefixed:
+    /// those names are reserved, and these come in through `spec.template.env`.
+    static func stepHold(_ variables: [String: String]) throws -> (step: Int, releaseFile: String)? {
+        let step = variables["FAULT_HOLD_AFTER_STEP"]
+        let file = variables["FAULT_HOLD_RELEASE_FILE"]
+        guard step != nil || file != nil else { return nil }
+        guard let raw = step, let value = Int(raw), value > 0 else {
+            throw WorkerInputError(description: "FAULT_HOLD_AFTER_STEP must be a positive step, got \"\(step ?? "")\"")
+        }
+        guard let file, file.hasPrefix("/") else {
+            throw WorkerInputError(description: "FAULT_HOLD_RELEASE_FILE must be an absolute path, got \"\(file ?? "")\"")
+        }
+        return (value, file)
     }
 
     static func trainingConfiguration(_ environment: WorkerEnvironment) throws -> TrainingConfiguration {

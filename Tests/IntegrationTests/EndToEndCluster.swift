@@ -189,6 +189,30 @@ final class EndToEndCluster: @unchecked Sendable {
         return dataDirectory.appendingPathComponent("volumes/default/\(claim)", isDirectory: true)
     }
 
+    /// Lets the workers of a job submitted with `FaultJobs.small(holdAfterStep:)`
+    /// go on, now and after any later restart.
+    func releaseHold(_ name: String) throws {
+        let directory = claimDirectory(TrainingJob(metadata: ObjectMeta(name: name), spec: TrainingJobSpec()))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data().write(to: directory.appendingPathComponent(FaultJobs.holdReleaseFile))
+    }
+
+    /// The pid of the worker of replica `index` in restart `attempt`, once it
+    /// runs. For a held job, whose workers cannot finish, this is a state the
+    /// job reaches and stays in.
+    func runningWorkerPID(_ job: String, index: Int, attempt: Int, timeout: Duration = .seconds(120)) async throws -> pid_t {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if let pod = try await workerPods(job)[index], pod.metadata.labels?["ringmaster.dev/restart-attempt"] == String(attempt),
+               let pid = try? await workerPID(job, index: index) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw EndToEndError("timed out after \(timeout) waiting for worker \(index) of \(job) to run in attempt \(attempt)")
+    }
+
     /// `metrics.json` the run wrote next to the model.
     func artifactMetrics(_ job: TrainingJob) throws -> [String: Any] {
         let url = claimDirectory(job).appendingPathComponent("artifacts/metrics.json")
@@ -226,11 +250,34 @@ struct EndToEndError: Error, CustomStringConvertible {
 /// Small TrainingJobs for the fault tests: a subset of Fashion-MNIST, one
 /// small hidden layer, a few epochs, a checkpoint every few steps.
 enum FaultJobs {
+    /// The file, in the job's storage volume, whose existence releases a `holdAfterStep` hold.
+    static let holdReleaseFile = "fault-hold-release"
+
+    /// The state of a job held by `holdAfterStep: step` in its first run:
+    /// rank 0 reported the step, so every rank has reached it and waits.
+    static func held(atStep step: Int) -> (TrainingJob) -> Bool {
+        { job in job.status?.phase == .running && job.status?.restartCount ?? 0 == 0 && job.status?.progress?.step == step }
+    }
+
     /// `datasetYAML` replaces the dataset block; `extraSpec` is added to `spec`.
+    /// With `holdAfterStep`, every worker stops after that step until the test
+    /// calls `EndToEndCluster.releaseHold` (see `StepHold`): the job is then
+    /// known to be training and unable to finish, however fast the machine.
     static func small(
         name: String, epochs: Int = 3, trainLimit: Int = 6000, checkpointEverySteps: Int = 25,
-        backoffLimit: Int = 4, progressDeadlineSeconds: Int = 120, datasetYAML: String? = nil, extraSpec: String = ""
+        backoffLimit: Int = 4, progressDeadlineSeconds: Int = 120, datasetYAML: String? = nil, extraSpec: String = "",
+        holdAfterStep: Int? = nil
     ) -> String {
+        let hold = holdAfterStep.map { step in
+            """
+              template:
+                env:
+                - name: FAULT_HOLD_AFTER_STEP
+                  value: "\(step)"
+                - name: FAULT_HOLD_RELEASE_FILE
+                  value: /var/lib/ringmaster/\(holdReleaseFile)
+            """
+        } ?? ""
         let dataset = datasetYAML ?? """
                 source: builtin
                 name: fashion-mnist
@@ -263,6 +310,7 @@ enum FaultJobs {
                 backoffLimit: \(backoffLimit)
                 restartBackoffSeconds: 0
                 progressDeadlineSeconds: \(progressDeadlineSeconds)
+            \(hold)
             \(extraSpec)
             """
     }

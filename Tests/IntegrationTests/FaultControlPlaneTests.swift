@@ -31,15 +31,16 @@ extension EndToEndFaultTests {
             let cluster = try await EndToEndCluster.start()
             do {
                 try cluster.startOperator()
-                let name = try await cluster.submit(FaultJobs.small(name: "server-kill", epochs: 4))
+                let name = try await cluster.submit(FaultJobs.small(name: "server-kill", epochs: 4, holdAfterStep: 40))
                 let before = try await cluster.waitForJob(
-                    name, timeout: .seconds(120), "mid-training", until: Recovery.midTraining())
+                    name, timeout: .seconds(120), "held mid-training", until: FaultJobs.held(atStep: 40))
                 let checkpoint = before.status?.checkpoint?.step ?? 0
                 let workers = [try await cluster.workerPID(name, index: 0), try await cluster.workerPID(name, index: 1)]
                 // The node agent runs inside `local up`: killing it takes the
                 // node down too, so its worker processes die with it.
                 cluster.server?.signal(SIGKILL)
                 for pid in workers { kill(pid, SIGKILL) }
+                try cluster.releaseHold(name)
                 try await Task.sleep(for: .seconds(1))
                 try await cluster.startServer()
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
@@ -61,8 +62,8 @@ extension EndToEndFaultTests {
                     try cluster.startOperator(extraArguments: ["--leader-elect", "--leader-election-namespace", "default"]),
                     try cluster.startOperator(extraArguments: ["--leader-elect", "--leader-election-namespace", "default"]),
                 ]
-                let name = try await cluster.submit(FaultJobs.small(name: "leader-kill", epochs: 4))
-                _ = try await cluster.waitForJob(name, timeout: .seconds(120), "mid-training", until: Recovery.midTraining())
+                let name = try await cluster.submit(FaultJobs.small(name: "leader-kill", epochs: 4, holdAfterStep: 40))
+                _ = try await cluster.waitForJob(name, timeout: .seconds(120), "held mid-training", until: FaultJobs.held(atStep: 40))
                 let leaders = candidates.filter { $0.logTail().contains("became leader") }
                 try #require(leaders.count == 1, "exactly one leader: \(cluster.logs())")
                 let leader = try #require(leaders.first)
@@ -72,6 +73,7 @@ extension EndToEndFaultTests {
                 try await Task.sleep(for: .seconds(1))
                 let worker = try await cluster.workerPID(name, index: 1)
                 kill(worker, SIGKILL)
+                try cluster.releaseHold(name)
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 #expect(follower.logTail().contains("became leader"))
                 let status = try #require(done.status)

@@ -7,30 +7,20 @@ extension EndToEndFaultTests {
     /// Faults other than a plain worker crash: the operator dying, a damaged
     /// checkpoint, a worker that hangs.
     @Suite struct Recovery {
-        /// The job's state mid-training: running, a checkpoint written and
-        /// training past it, in an epoch before the last.
-        static func midTraining(after checkpoint: Int = 0, restarts: Int = 0) -> (TrainingJob) -> Bool {
-            { job in
-                guard let status = job.status, status.phase == .running, status.restartCount ?? 0 == restarts,
-                      let saved = status.checkpoint?.step, saved > checkpoint,
-                      let step = status.progress?.step, step > saved,
-                      let epoch = status.progress?.epoch, let total = status.progress?.totalEpochs, epoch < total
-                else { return false }
-                return true
-            }
-        }
-
         @Test func operatorKilledMidJobAndRestartedFinishesTheSameRing() async throws {
             let cluster = try await EndToEndCluster.start()
             do {
                 let first = try cluster.startOperator()
-                let name = try await cluster.submit(FaultJobs.small(name: "operator-kill", epochs: 4))
-                _ = try await cluster.waitForJob(name, timeout: .seconds(120), "mid-training", until: Self.midTraining())
+                let name = try await cluster.submit(FaultJobs.small(name: "operator-kill", epochs: 4, holdAfterStep: 40))
+                _ = try await cluster.waitForJob(name, timeout: .seconds(120), "held mid-training", until: FaultJobs.held(atStep: 40))
                 let podsBefore = try await cluster.workerPods(name).mapValues { $0.metadata.uid ?? "" }
                 first.signal(SIGKILL)
                 // Training goes on without the operator.
-                try await Task.sleep(for: .seconds(2))
-                let stepWithoutOperator = try await cluster.job(name).status?.progress?.step ?? 0
+                try cluster.releaseHold(name)
+                let without = try await cluster.waitForJob(name, timeout: .seconds(120), "progress past step 40 without the operator") { job in
+                    (job.status?.progress?.step ?? 0) > 40
+                }
+                let stepWithoutOperator = without.status?.progress?.step ?? 0
                 try cluster.startOperator()
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
@@ -51,8 +41,10 @@ extension EndToEndFaultTests {
             let cluster = try await EndToEndCluster.start()
             do {
                 try cluster.startOperator()
-                let name = try await cluster.submit(FaultJobs.small(name: "corrupt-checkpoint", epochs: 4))
-                let running = try await cluster.waitForJob(name, timeout: .seconds(120), "two checkpoints", until: Self.midTraining(after: 30))
+                let name = try await cluster.submit(FaultJobs.small(name: "corrupt-checkpoint", epochs: 4, holdAfterStep: 60))
+                let running = try await cluster.waitForJob(name, timeout: .seconds(120), "held at step 60 with two checkpoints") { job in
+                    FaultJobs.held(atStep: 60)(job) && job.status?.checkpoint?.step == 50
+                }
                 // Freeze both workers so that no checkpoint is written while we look.
                 let pids = [try await cluster.workerPID(name, index: 0), try await cluster.workerPID(name, index: 1)]
                 for pid in pids { kill(pid, SIGSTOP) }
@@ -72,6 +64,7 @@ extension EndToEndFaultTests {
                 // the newest at resume time.
                 kill(pids[1], SIGKILL)
                 kill(pids[0], SIGKILL)
+                try cluster.releaseHold(name)
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
                 #expect(status.restartCount == 1, "\(cluster.describe(done))")
@@ -90,11 +83,13 @@ extension EndToEndFaultTests {
                 // The peer timeout is longer than the progress deadline, so the
                 // hang is found by stall detection, not by the ring itself.
                 try cluster.startOperator(extraArguments: ["--peer-timeout-seconds", "120"])
-                let name = try await cluster.submit(FaultJobs.small(name: "stall", epochs: 4, progressDeadlineSeconds: 6))
-                let before = try await cluster.waitForJob(name, timeout: .seconds(120), "mid-training", until: Self.midTraining())
+                let name = try await cluster.submit(FaultJobs.small(name: "stall", epochs: 4, progressDeadlineSeconds: 6, holdAfterStep: 40))
+                let before = try await cluster.waitForJob(name, timeout: .seconds(120), "held mid-training", until: FaultJobs.held(atStep: 40))
                 let checkpoint = before.status?.checkpoint?.step ?? 0
                 let pid = try await cluster.workerPID(name, index: 1)
                 kill(pid, SIGSTOP)
+                // Rank 0 goes on into the next all-reduce, where it waits for the stopped rank 1.
+                try cluster.releaseHold(name)
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
                 #expect(status.restartCount == 1, "\(cluster.describe(done))")

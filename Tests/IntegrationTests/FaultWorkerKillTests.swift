@@ -15,35 +15,30 @@ extension EndToEndFaultTests {
             try await killWorkers(times: 2, job: "kill-twice")
         }
 
-        /// Kills replica 1 (alternating with replica 0) `times` times, each
-        /// time once a checkpoint newer than the previous kill's exists and
-        /// the ring is training mid-epoch; then expects Succeeded with
-        /// `restartCount == times` and a resume from at least the last
-        /// checkpoint seen before the last kill.
+        /// Kills replica 1 (alternating with replica 0) `times` times while
+        /// the ring is held mid-epoch after step 40 (a checkpoint at step 25
+        /// written), each time in the ring the previous kill restarted; then
+        /// releases the hold and expects Succeeded with `restartCount ==
+        /// times` and a resume from the checkpoint seen before the kills.
         private func killWorkers(times: Int, job name: String) async throws {
             let cluster = try await EndToEndCluster.start()
             do {
                 try cluster.startOperator()
-                _ = try await cluster.submit(FaultJobs.small(name: name, epochs: 3 + times))
-                var lastCheckpoint = 0
+                _ = try await cluster.submit(FaultJobs.small(name: name, epochs: 3 + times, holdAfterStep: 40))
+                let held = try await cluster.waitForJob(name, timeout: .seconds(120), "held at step 40 with the checkpoint of step 25") { job in
+                    FaultJobs.held(atStep: 40)(job) && job.status?.checkpoint?.step == 25
+                }
+                let lastCheckpoint = held.status?.checkpoint?.step ?? 0
                 for kill in 1...times {
-                    let previous = lastCheckpoint
-                    let before = try await cluster.waitForJob(name, timeout: .seconds(120), "a checkpoint after step \(previous) (kill \(kill))") { job in
-                        guard let status = job.status, status.phase == .running, status.restartCount ?? 0 == kill - 1,
-                              let checkpoint = status.checkpoint?.step, checkpoint > previous,
-                              let step = status.progress?.step, step > checkpoint,
-                              let epoch = status.progress?.epoch, let total = status.progress?.totalEpochs, epoch < total
-                        else { return false }
-                        return true
-                    }
-                    lastCheckpoint = before.status?.checkpoint?.step ?? 0
+                    // The held ring cannot finish, so the worker of this attempt runs until killed.
                     let replica = kill % 2
-                    let pid = try await cluster.workerPID(name, index: replica)
+                    let pid = try await cluster.runningWorkerPID(name, index: replica, attempt: kill - 1)
                     #expect(Foundation.kill(pid, SIGKILL) == 0, "SIGKILL to worker \(replica) (pid \(pid))")
                     _ = try await cluster.waitForJob(name, timeout: .seconds(60), "restart \(kill) recorded") { job in
                         (job.status?.restartCount ?? 0) >= kill
                     }
                 }
+                try cluster.releaseHold(name)
                 let done = try await cluster.waitForJob(name, timeout: .seconds(240), "Succeeded") { $0.status?.phase == .succeeded }
                 let status = try #require(done.status)
                 #expect(status.restartCount == times)

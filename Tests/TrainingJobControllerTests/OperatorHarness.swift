@@ -110,7 +110,13 @@ final class OperatorHarness: @unchecked Sendable {
     // MARK: jobs
 
     /// A small, quick job: a subset of Fashion-MNIST, tiny layers.
-    static func smallJob(_ name: String, workers: Int = 2, train: Int = 512, epochs: Int = 1, layers: [Int] = [16]) -> TrainingJob {
+    ///
+    /// With `holdAfterStep`, every worker stops after that step until
+    /// `releaseHold` is called (see `StepHold`): the job is then known to be
+    /// training and unable to finish, however fast this machine trains.
+    static func smallJob(
+        _ name: String, workers: Int = 2, train: Int = 512, epochs: Int = 1, layers: [Int] = [16], holdAfterStep: Int? = nil
+    ) -> TrainingJob {
         var spec = TrainingJobSpec(workers: workers)
         spec.model.hiddenLayers = layers
         spec.hyperparameters.epochs = epochs
@@ -119,7 +125,34 @@ final class OperatorHarness: @unchecked Sendable {
         spec.dataset.trainLimit = train
         spec.dataset.testLimit = 200
         spec.runPolicy.restartBackoffSeconds = 1
+        if let holdAfterStep {
+            spec.template = PodTemplateOverlay(env: [
+                EnvVar(name: "FAULT_HOLD_AFTER_STEP", value: String(holdAfterStep)),
+                EnvVar(name: "FAULT_HOLD_RELEASE_FILE", value: WorkerLayout.storageMountPath + "/" + holdReleaseFile),
+            ])
+        }
         return TrainingJob(metadata: ObjectMeta(name: name, namespace: "default"), spec: spec)
+    }
+
+    /// The file, in the job's storage volume, whose existence releases a `holdAfterStep` hold.
+    static let holdReleaseFile = "fault-hold-release"
+
+    /// Lets the workers of a job made with `holdAfterStep` go on (now and after any later restart).
+    func releaseHold(_ name: String) throws {
+        let job = TrainingJob(metadata: ObjectMeta(name: name, namespace: namespace), spec: TrainingJobSpec())
+        let directory = Layout(dataDirectory: cluster.dataDirectory)
+            .volumeDirectory(namespace: namespace, claim: VolumeClaimPolicy.claimName(job))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data().write(to: directory.appendingPathComponent(Self.holdReleaseFile))
+    }
+
+    /// Waits until rank 0 has reported `step` in restart `attempt`: with
+    /// `holdAfterStep: step`, every rank is then held there.
+    @discardableResult
+    func waitUntilHeld(_ name: String, atStep step: Int, restarts: Int = 0, timeout: Duration = .seconds(90)) async throws -> TrainingJob? {
+        try await waitFor(name, timeout: timeout, "held at step \(step) after \(restarts) restart(s)") { job in
+            job?.status?.phase == .running && job?.status?.restartCount ?? 0 == restarts && job?.status?.progress?.step == step
+        }
     }
 
     @discardableResult

@@ -43,15 +43,22 @@ import TrainingJobController
     @Test func killedWorkerRestartsTheRingFromTheCheckpoint() async throws {
         let harness = try await OperatorHarness.start()
         do {
-            try await harness.create(OperatorHarness.smallJob("kill", train: 4000, epochs: 2, layers: [256, 128]))
-            let before = try await harness.waitFor("kill", timeout: .seconds(90), "a checkpoint") {
-                ($0?.status?.checkpoint?.step ?? 0) > 0
+            // Held after step 12 (checkpoints every 5 steps): training, past a checkpoint, unable to finish.
+            try await harness.create(OperatorHarness.smallJob("kill", train: 4000, epochs: 2, layers: [256, 128], holdAfterStep: 12))
+            try await harness.waitUntilHeld("kill", atStep: 12)
+            let before = try await harness.waitFor("kill", timeout: .seconds(30), "the checkpoint of step 10 reported") {
+                $0?.status?.checkpoint?.step == 10
             }
             let checkpointStep = try #require(before?.status?.checkpoint?.step)
-            let pid = try #require(try await harness.workerPID("kill", rank: 1))
-            kill(pid, SIGKILL)
+            var pid: pid_t?
+            try await harness.eventually("kill's worker 1 running (it is held, so it stays running)") {
+                pid = try await harness.workerPID("kill", rank: 1)
+                return pid != nil
+            }
+            kill(try #require(pid), SIGKILL)
             let restarted = try await harness.waitFor("kill", timeout: .seconds(60), "the restart") { ($0?.status?.restartCount ?? 0) >= 1 }
             #expect(restarted?.status?.failure?.rank == 1)
+            try harness.releaseHold("kill")
             // After the restart the step never goes back below the checkpoint.
             var lowest = Int.max
             let done = try await harness.waitFor("kill", timeout: .seconds(120), "Succeeded after the restart") { job in

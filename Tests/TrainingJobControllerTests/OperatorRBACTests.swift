@@ -44,7 +44,8 @@ import TrainingJobController
             var ok = OperatorHarness.smallJob("ok", train: 256)
             ok.spec.runPolicy.ttlSecondsAfterFinished = 1
             try await harness.create(ok)
-            try await harness.create(OperatorHarness.smallJob("kill", train: 2000, layers: [64]))
+            // `kill` holds after step 10 until released, so it is still training when the test kills its worker.
+            try await harness.create(OperatorHarness.smallJob("kill", train: 2000, layers: [64], holdAfterStep: 10))
             var pause = OperatorHarness.smallJob("pause")
             pause.spec.resources = ResourceRequirements(requests: ["nvidia.com/gpu": "1"])
             try await harness.create(pause)
@@ -57,14 +58,16 @@ import TrainingJobController
             _ = try await jobs.patch("pause", in: "default", .merge(["spec": ["runPolicy": ["suspend": false]]]))
             try await harness.eventually("pause's workers recreated") { try await harness.pods(of: "pause").count == 2 }
 
-            // Kill a worker of `kill` once it runs: the gang restarts.
+            // Kill a worker of `kill` while the ring is held: the gang restarts; then let it finish.
+            try await harness.waitUntilHeld("kill", atStep: 10)
             var pid: pid_t?
-            try await harness.eventually("kill's worker 1 running", timeout: .seconds(60)) {
+            try await harness.eventually("kill's worker 1 running (it is held, so it stays running)") {
                 pid = try await harness.workerPID("kill", rank: 1)
                 return pid != nil
             }
             kill(try #require(pid), SIGKILL)
             try await harness.waitFor("kill", timeout: .seconds(60), "the restart") { ($0?.status?.restartCount ?? 0) >= 1 }
+            try harness.releaseHold("kill")
 
             try await harness.waitFor("ok", timeout: .seconds(90), "deletion after the TTL") { $0 == nil }
             let killed = try await harness.waitFor("kill", timeout: .seconds(120), "finished") { $0?.status?.phase?.isFinished ?? false }

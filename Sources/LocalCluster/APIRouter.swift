@@ -6,11 +6,14 @@ import KubeClient
 /// `handle` is synchronous and may block on SQLite: call it off the event loop.
 final class APIRouter: @unchecked Sendable {
     let state: ClusterState
+    /// Signs the tokens of `serviceaccounts/token`; nil serves no TokenRequest API.
+    let tokenIssuer: ServiceAccountTokenIssuer?
     private let lock = NSLock()
     private var address = ""
 
-    init(state: ClusterState) {
+    init(state: ClusterState, tokenIssuer: ServiceAccountTokenIssuer? = nil) {
         self.state = state
+        self.tokenIssuer = tokenIssuer
     }
 
     /// `host:port` for `/api`'s serverAddressByClientCIDRs; set once bound.
@@ -115,6 +118,7 @@ final class APIRouter: @unchecked Sendable {
         if let subresource {
             let allowed = (subresource == "status" && type.hasStatus)
                 || (type.group.isEmpty && type.plural == "pods" && (subresource == "log" || subresource == "binding"))
+                || (type.group.isEmpty && type.plural == "serviceaccounts" && subresource == "token" && tokenIssuer != nil)
             if !allowed { throw notFound() }
         }
         // fieldValidation=Strict (kubectl's default) rejects unknown fields of
@@ -123,6 +127,11 @@ final class APIRouter: @unchecked Sendable {
         let table = request.wantsTable ? TableOptions(includeObject: request.query["includeObject"] ?? "Metadata", apiVersion: "meta.k8s.io/v1") : nil
 
         switch (request.method, name) {
+        case (let method, _?) where subresource == "token" && method != "POST":
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        case ("POST", let name?) where subresource == "token":
+            let endpoint = TokenRequestEndpoint(state: state, issuer: tokenIssuer!)
+            return .json(try endpoint.create(namespace: namespace ?? "", serviceAccount: name, body: try decodeBody(request)), code: 201)
         case ("GET", nil):
             let options = try listOptions(request, type)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {

@@ -58,6 +58,7 @@ extension ClusterState {
         if dryRun { return object }
         let stored = try commit(type, key: key, object: object, previous: nil, eventType: "ADDED")
         if type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions" { registerCustomTypes(stored) }
+        if type.group.isEmpty && type.plural == "namespaces" { try ensureDefaultServiceAccountLocked(in: name) }
         return stored
     }
 

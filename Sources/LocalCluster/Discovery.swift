@@ -84,6 +84,13 @@ struct Discovery {
                 sub("log", "Pod", ["get"])
                 sub("binding", "Binding", ["create"])
             }
+            if type.group.isEmpty && type.plural == "serviceaccounts" {
+                resources.append(.object([
+                    "name": .string("serviceaccounts/token"), "singularName": .string(""), "namespaced": .bool(true),
+                    "group": .string("authentication.k8s.io"), "version": .string("v1"), "kind": .string("TokenRequest"),
+                    "verbs": .array([.string("create")]),
+                ]))
+            }
         }
         return .object([
             "kind": .string("APIResourceList"), "apiVersion": .string("v1"),

@@ -37,6 +37,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     /// A node agent that talks to the API server through `client`.
     public init(configuration: NodeAgentConfiguration, client: KubernetesClient, logger: Logger = Logger(label: "ringmaster.node-agent")) {
+        var configuration = configuration
+        if configuration.apiServerURL == nil { configuration.apiServerURL = URL(string: client.config.server) }
         self.init(configuration: configuration, api: KubeClientNodeAgentAPI(client: client), logger: logger)
     }
 

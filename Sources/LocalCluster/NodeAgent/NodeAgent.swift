@@ -19,6 +19,10 @@ import ServiceLifecycle
 ///   stderr go to `Layout.containerLog`, which the API server serves as
 ///   `pods/log`. Images other than those of `ImageMapping` fail the pod with
 ///   `ErrImagePull`.
+/// - ServiceAccounts: each pod gets a token bound to it, the CA and its
+///   namespace at `/var/run/secrets/kubernetes.io/serviceaccount/`, and
+///   `KUBERNETES_SERVICE_HOST`/`PORT` (see `ServiceAccountTokenProjector`,
+///   which also says what happens when the agent is not root).
 /// - Deletion: a pod with a `deletionTimestamp` gets SIGTERM, SIGKILL after
 ///   its grace period, and its deletion is then confirmed (grace period 0).
 /// - Claims bind at once to a directory that is removed with the claim

@@ -6,11 +6,14 @@ import KubeClient
 /// `handle` is synchronous and may block on SQLite: call it off the event loop.
 final class APIRouter: @unchecked Sendable {
     let state: ClusterState
+    /// Decides every request that carries a user.
+    let authorizer: RBACAuthorizer
     private let lock = NSLock()
     private var address = ""
 
     init(state: ClusterState) {
         self.state = state
+        authorizer = RBACAuthorizer(state: state)
     }
 
     /// `host:port` for `/api`'s serverAddressByClientCIDRs; set once bound.
@@ -42,6 +45,7 @@ final class APIRouter: @unchecked Sendable {
 
     func handle(_ request: APIRequest) -> APIResponse {
         do {
+            try authorize(request)
             return try route(request)
         } catch let error as APIError {
             return .error(error)
@@ -52,7 +56,7 @@ final class APIRouter: @unchecked Sendable {
 
     /// The answer to a write: the object as the commit already encoded it
     /// when that is exactly `object`, else a fresh encoding.
-    private func written(_ object: JSONValue, code: Int = 200) -> APIResponse {
+    func written(_ object: JSONValue, code: Int = 200) -> APIResponse {
         .full(code: code, contentType: "application/json", body: state.takeEncoding(of: object) ?? JSONCoding.encode(object))
     }
 
@@ -80,6 +84,9 @@ final class APIRouter: @unchecked Sendable {
             if segments.count == 3 {
                 guard let list = discovery.resourceList(group: segments[1], version: segments[2]) else { throw notFound() }
                 return .json(list)
+            }
+            if segments[1] == AccessReviewEndpoint.group, let review = try accessReview(request, version: segments[2], rest: Array(segments.dropFirst(3))) {
+                return review
             }
             return try resource(request, group: segments[1], version: segments[2], rest: Array(segments.dropFirst(3)))
         default:
@@ -120,6 +127,7 @@ final class APIRouter: @unchecked Sendable {
         // fieldValidation=Strict (kubectl's default) rejects unknown fields of
         // custom resources; Warn and Ignore prune them silently.
         let strict = request.query["fieldValidation"] == "Strict"
+        if let checked = try checkedRBACWrite(request, type: type, namespace: namespace, name: name) { return checked }
         let table = request.wantsTable ? TableOptions(includeObject: request.query["includeObject"] ?? "Metadata", apiVersion: "meta.k8s.io/v1") : nil
 
         switch (request.method, name) {
@@ -178,7 +186,7 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
-    private func decodeBody(_ request: APIRequest) throws -> JSONValue {
+    func decodeBody(_ request: APIRequest) throws -> JSONValue {
         if request.body.isEmpty { throw APIError.badRequest("the request has no body") }
         if request.contentType.contains("yaml") { return try YAMLConversion.decode(String(decoding: request.body, as: UTF8.self)) }
         if request.contentType.contains("protobuf") {

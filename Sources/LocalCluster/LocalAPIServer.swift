@@ -14,9 +14,10 @@ import NIOPosix
 /// configmaps, secrets, serviceaccounts, events, nodes; events.k8s.io/v1
 /// events; coordination.k8s.io/v1 leases; CustomResourceDefinitions and the
 /// kinds they declare (schema validation, defaulting, pruning, status
-/// subresource, printer columns); RBAC, apps/v1 Deployments and StatefulSets
-/// and PriorityClasses are stored and served but NOT enforced or run. There is
-/// no authentication or authorization: it listens on loopback only.
+/// subresource, printer columns); apps/v1 Deployments and StatefulSets and
+/// PriorityClasses are stored and served but NOT run. RBAC is enforced on
+/// every request that carries a user (`RBACAuthorizer`), with the bootstrap
+/// policy created at start (`BootstrapPolicy`); it listens on loopback only.
 /// CEL rules (`x-kubernetes-validations`) in CRD schemas are not evaluated.
 ///
 /// Lifecycle: `start` binds and returns once the server answers; `shutdown`
@@ -65,6 +66,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         guard lock.withLock({ running == nil }) else { throw LocalAPIServerError.alreadyRunning }
         let layout = Layout(dataDirectory: dataDirectory)
         let state = try ClusterState(layout: layout, eventWindow: options.eventWindow)
+        try BootstrapPolicy.ensure(in: state)
         lock.withLock { currentFaults = faults }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let threadPool = NIOThreadPool(numberOfThreads: 2)

@@ -137,6 +137,34 @@ import Testing
         #expect(Self.policy.decide(.resource(user: Self.alice, verb: "get", group: "", resource: "secrets", namespace: "ns1")).reason == "")
     }
 
+    @Test func changesApplyOneObjectAtATime() {
+        var policy = RBACPolicy()
+        let list = RequestAttributes.resource(user: Self.alice, verb: "list", group: "example.dev", resource: "widgets", namespace: "ns1")
+        let binding = F.binding("alice-view", namespace: "ns1", roleKind: "ClusterRole", role: "view", [F.subject("User", "alice")])
+        policy.apply(plural: "rolebindings", object: binding, deleted: false)
+        #expect(policy.decide(list).reason == #"RBAC: clusterrole.rbac.authorization.k8s.io "view" not found"#)
+        policy.apply(plural: "clusterroles", object: F.role("view", []).merging(aggregation: "example.dev/aggregate-to-view"), deleted: false)
+        #expect(!policy.decide(list).allowed)
+        #expect(policy.decide(list).reason == "")
+        // A role labelled for aggregation extends the aggregated one; relabelling it withdraws that.
+        let widgets = F.role("widgets", [F.rule(["list"], ["example.dev"], ["widgets"])], labels: ["example.dev/aggregate-to-view": "true"])
+        policy.apply(plural: "clusterroles", object: widgets, deleted: false)
+        #expect(policy.decide(list).allowed)
+        policy.apply(plural: "clusterroles", object: F.role("widgets", [F.rule(["list"], ["example.dev"], ["widgets"])]), deleted: false)
+        #expect(!policy.decide(list).allowed)
+        policy.apply(plural: "clusterroles", object: widgets, deleted: false)
+        // Changing a binding's subjects re-indexes it; deleting it removes it.
+        policy.apply(plural: "rolebindings", object: F.binding("alice-view", namespace: "ns1", roleKind: "ClusterRole", role: "view",
+                                                               [F.subject("User", "bob")]), deleted: false)
+        #expect(!policy.decide(list).allowed)
+        #expect(policy.decide(.resource(user: Self.bob, verb: "list", group: "example.dev", resource: "widgets", namespace: "ns1")).allowed)
+        policy.apply(plural: "rolebindings", object: binding, deleted: false)
+        #expect(policy.decide(list).allowed)
+        policy.apply(plural: "rolebindings", object: binding, deleted: true)
+        #expect(!policy.decide(list).allowed)
+        #expect(policy.rules(for: Self.alice, namespace: "ns1").rules.isEmpty)
+    }
+
     // MARK: Request attributes
 
     struct Derivation: CustomStringConvertible, Sendable {

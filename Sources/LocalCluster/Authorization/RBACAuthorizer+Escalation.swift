@@ -43,7 +43,7 @@ extension RBACAuthorizer {
                 let bind = RequestAttributes.resource(user: user, verb: "bind", group: roleGroup, resource: rolePlural, namespace: scope, name: roleName)
                 if authorize(bind).allowed { return }
             }
-            guard let rules = policy.rules(ofRoleRef: kind, name: roleName, bindingNamespace: type.namespaced ? scope : nil) else {
+            guard let rules = self.rules(ofRoleRef: kind, name: roleName, bindingNamespace: type.namespaced ? scope : nil) else {
                 let roleType = ResourceType.builtIn.first { $0.group == Self.group && $0.plural == rolePlural }!
                 throw APIError.notFound(roleType, roleName)
             }

@@ -5,25 +5,22 @@ import KubeClient
 /// ClusterRoleBinding objects the cluster holds, as Kubernetes' RBAC
 /// authorizer does; members of `system:masters` are allowed everything.
 ///
-/// The objects are indexed by subject (`RBACPolicy`) once per change: a
-/// watch on the four kinds marks the index stale during the commit that
-/// changes one, so a request that follows a write to RBAC is decided by the
-/// new policy, and every other request costs a few dictionary lookups.
+/// The objects are indexed by subject (`RBACPolicy`) and the index is kept
+/// current by a watch on the four kinds, which the cluster state runs during
+/// the commit that changes one: a request that follows a write to RBAC is
+/// decided by the new policy, and a decision costs a few dictionary lookups.
 /// Safe to call concurrently from any thread; never blocks on SQLite.
 final class RBACAuthorizer: @unchecked Sendable {
     static let group = "rbac.authorization.k8s.io"
     static let kinds = ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]
 
     private let state: ClusterState
-    /// Bumped by the watches whenever an RBAC object changes. Guarded by
-    /// `changeLock`, which is taken inside the cluster state's lock and so is
-    /// never held while taking that lock.
-    private let changeLock = NSLock()
-    private var generation = 0
+    /// Guards `current` and `watching`. The watches take it inside the
+    /// cluster state's lock, so it is never held while taking that lock.
+    private let lock = NSLock()
+    private var current = RBACPolicy()
     private var watching = true
     private var watchIDs: [UInt64] = []
-    private let cacheLock = NSLock()
-    private var cached: (generation: Int, policy: RBACPolicy)?
 
     init(state: ClusterState) {
         self.state = state
@@ -31,50 +28,49 @@ final class RBACAuthorizer: @unchecked Sendable {
         for plural in Self.kinds {
             guard let type = state.type(group: Self.group, version: "v1", plural: plural),
                   let id = try? state.startWatch(type, namespace: nil, options: ListRequestOptions(), deliver: { [weak self] event in
-                      guard event.type != "BOOKMARK", let self else { return }
-                      self.changeLock.withLock { self.generation += 1 }
+                      guard event.type == "ADDED" || event.type == "MODIFIED" || event.type == "DELETED", let self else { return }
+                      self.lock.withLock { self.current.apply(plural: plural, object: event.object, deleted: event.type == "DELETED") }
                   })
             else {
-                // Without a watch the index cannot know when it is stale: rebuild it for every decision.
-                changeLock.withLock { watching = false }
+                // Without a watch the index cannot be kept current: read the objects for every decision instead.
+                lock.withLock { watching = false }
                 continue
             }
             ids.append(id)
         }
-        changeLock.withLock { watchIDs = ids }
+        lock.withLock { watchIDs = ids }
     }
 
     deinit {
         for id in watchIDs { state.stopWatch(id) }
     }
 
-    /// The current policy, rebuilt from the cluster state if an RBAC object
-    /// changed since it was last built.
-    var policy: RBACPolicy {
-        let (current, upToDate) = changeLock.withLock { (generation, watching) }
-        if upToDate, let cached = cacheLock.withLock({ cached }), cached.generation == current { return cached.policy }
+    /// Runs `body` on the current policy, under the policy's lock.
+    private func withPolicy<T>(_ body: (RBACPolicy) -> T) -> T {
+        if let result = lock.withLock({ () -> T? in watching ? body(current) : nil }) { return result }
         let objects = state.lock.withLock {
             Self.kinds.map { plural in Array((state.objects["\(plural).\(Self.group)"] ?? [:]).values) }
         }
-        let policy = RBACPolicy(roles: objects[0], clusterRoles: objects[1], roleBindings: objects[2], clusterRoleBindings: objects[3])
-        cacheLock.withLock {
-            if (cached?.generation ?? -1) <= current { cached = (current, policy) }
-        }
-        return policy
+        return body(RBACPolicy(roles: objects[0], clusterRoles: objects[1], roleBindings: objects[2], clusterRoleBindings: objects[3]))
+    }
+
+    /// The rules a binding's `roleRef` names, or nil when the role does not exist.
+    func rules(ofRoleRef kind: String, name: String, bindingNamespace: String?) -> [PolicyRule]? {
+        withPolicy { $0.rules(ofRoleRef: kind, name: name, bindingNamespace: bindingNamespace) }
     }
 
     /// Decides a request. `system:masters` is allowed without a reason, as
     /// the real server's privileged-group authorizer answers.
     func authorize(_ request: RequestAttributes) -> AuthorizationDecision {
         if request.user.isMaster { return AuthorizationDecision(allowed: true, reason: "") }
-        return policy.decide(request)
+        return withPolicy { $0.decide(request) }
     }
 
     /// Every rule `user` holds in `namespace` ("" for cluster-wide rules
     /// only), and the role references that could not be resolved.
     /// `system:masters` holds everything.
     func rules(for user: UserInfo, namespace: String) -> (rules: [PolicyRule], errors: [String]) {
-        var result = policy.rules(for: user, namespace: namespace)
+        var result = withPolicy { $0.rules(for: user, namespace: namespace) }
         if user.isMaster { result.rules.insert(contentsOf: Self.fullAuthority, at: 0) }
         return result
     }

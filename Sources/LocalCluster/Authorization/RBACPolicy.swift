@@ -1,17 +1,19 @@
 import KubeClient
 
-/// The Role, ClusterRole, RoleBinding and ClusterRoleBinding objects of one
-/// moment, indexed by subject: authorizing a request looks up the grants of
-/// the caller's name and of each of its groups, cluster-wide and in the
-/// request's namespace, and tests only their rules.
+/// The Role, ClusterRole, RoleBinding and ClusterRoleBinding objects,
+/// indexed by subject: authorizing a request looks up the bindings of the
+/// caller's name and of each of its groups, cluster-wide and in the
+/// request's namespace, and tests only the rules of the roles they name.
 ///
-/// A ServiceAccount subject is indexed under its user name
-/// (`system:serviceaccount:<ns>:<name>`; in a RoleBinding its namespace
-/// defaults to the binding's). A binding whose role does not exist grants
-/// nothing and is remembered as a resolution error for the users it names,
-/// which a refusal reports as the real server does. A ClusterRole with an
+/// Kept up to date one object at a time (`apply`), so a change costs in
+/// proportion to that object, not to the whole policy (a ClusterRole change
+/// recomputes aggregation over the ClusterRoles). A ServiceAccount subject
+/// is indexed under its user name (`system:serviceaccount:<ns>:<name>`; in
+/// a RoleBinding its namespace defaults to the binding's). A binding whose
+/// role does not exist grants nothing and is reported as a resolution error
+/// for the users it names, as the real server does. A ClusterRole with an
 /// `aggregationRule` also holds the rules of every ClusterRole its
-/// selectors match. A value: immutable once built, safe to share.
+/// selectors match. A value; not synchronised.
 struct RBACPolicy: Sendable {
     /// What one binding grants one subject.
     struct Grant: Sendable {
@@ -22,59 +24,90 @@ struct RBACPolicy: Sendable {
         var error: String?
     }
 
-    /// Grants of ClusterRoleBindings, by user name and by group.
-    private var clusterUsers: [String: [Grant]] = [:]
-    private var clusterGroups: [String: [Grant]] = [:]
-    /// Grants of RoleBindings: namespace -> user name or group -> grants.
-    private var namespaceUsers: [String: [String: [Grant]]] = [:]
-    private var namespaceGroups: [String: [String: [Grant]]] = [:]
-    /// Rules of each ClusterRole (aggregation applied) and each Role (`namespace/name`).
-    private(set) var clusterRoleRules: [String: [PolicyRule]] = [:]
-    private(set) var roleRules: [String: [PolicyRule]] = [:]
+    /// One subject of a stored binding.
+    private struct Subject: Sendable {
+        var isGroup: Bool
+        /// The user name or group name it matches.
+        var key: String
+        /// `User "u"`, `ServiceAccount "name/namespace"`.
+        var described: String
+    }
+
+    /// A stored RoleBinding (with a namespace) or ClusterRoleBinding.
+    private struct Binding: Sendable {
+        var name: String
+        var namespace: String?
+        var roleKind: String
+        var roleName: String
+        var subjects: [Subject]
+    }
+
+    /// A stored ClusterRole as written, before aggregation.
+    private struct ClusterRole: Sendable {
+        var rules: [PolicyRule]
+        var labels: [String: String]
+        var selectors: [LabelSelectorQuery]?
+    }
+
+    private var roles: [String: [PolicyRule]] = [:]
+    private var clusterRoles: [String: ClusterRole] = [:]
+    /// ClusterRole rules with aggregation applied.
+    private var clusterRoleRules: [String: [PolicyRule]] = [:]
+    /// Binding key (`namespace/name` or `name`) -> binding.
+    private var bindings: [String: Binding] = [:]
+    /// Subject key -> binding keys, for ClusterRoleBindings; and per namespace for RoleBindings.
+    private var clusterUsers: [String: [String]] = [:]
+    private var clusterGroups: [String: [String]] = [:]
+    private var namespaceUsers: [String: [String: [String]]] = [:]
+    private var namespaceGroups: [String: [String: [String]]] = [:]
 
     /// An empty policy: grants nothing.
     init() {}
 
+    /// A policy of these objects.
     init(roles: [JSONValue], clusterRoles: [JSONValue], roleBindings: [JSONValue], clusterRoleBindings: [JSONValue]) {
-        for role in roles {
-            guard let name = role["metadata"]?["name"]?.stringValue, let namespace = role["metadata"]?["namespace"]?.stringValue else { continue }
-            roleRules["\(namespace)/\(name)"] = PolicyRule.rules(of: role)
-        }
-        clusterRoleRules = Self.aggregated(clusterRoles)
-        for binding in clusterRoleBindings.sorted(by: Self.byName) {
-            index(binding, namespace: nil)
-        }
-        for binding in roleBindings.sorted(by: Self.byName) {
-            guard let namespace = binding["metadata"]?["namespace"]?.stringValue else { continue }
-            index(binding, namespace: namespace)
+        for role in roles { apply(plural: "roles", object: role, deleted: false) }
+        for role in clusterRoles { apply(plural: "clusterroles", object: role, deleted: false) }
+        for binding in clusterRoleBindings { apply(plural: "clusterrolebindings", object: binding, deleted: false) }
+        for binding in roleBindings { apply(plural: "rolebindings", object: binding, deleted: false) }
+    }
+
+    /// Takes in one stored (or, with `deleted`, removed) object of kind
+    /// `plural` (`roles`, `clusterroles`, `rolebindings`, `clusterrolebindings`).
+    mutating func apply(plural: String, object: JSONValue, deleted: Bool) {
+        guard let name = object["metadata"]?["name"]?.stringValue else { return }
+        let namespace = object["metadata"]?["namespace"]?.stringValue
+        switch plural {
+        case "roles":
+            guard let namespace else { return }
+            roles["\(namespace)/\(name)"] = deleted ? nil : PolicyRule.rules(of: object)
+        case "clusterroles":
+            clusterRoles[name] = deleted ? nil : ClusterRole(
+                rules: PolicyRule.rules(of: object),
+                labels: (object["metadata"]?["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                selectors: object["aggregationRule"]?["clusterRoleSelectors"]?.arrayValue?.compactMap(LabelSelectorQuery.init(selector:)))
+            aggregate()
+        case "rolebindings", "clusterrolebindings":
+            let scope = plural == "rolebindings" ? namespace : nil
+            if plural == "rolebindings" && scope == nil { return }
+            let key = scope.map { "\($0)/\(name)" } ?? name
+            unindex(key)
+            if !deleted { index(key, Self.binding(object, name: name, namespace: scope)) }
+        default:
+            return
         }
     }
 
-    private static func byName(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        (a["metadata"]?["name"]?.stringValue ?? "") < (b["metadata"]?["name"]?.stringValue ?? "")
-    }
-
-    /// The rules of every ClusterRole, with each aggregated role holding the
-    /// rules of the roles its selectors match (to a fixed point, so an
-    /// aggregated role can aggregate another).
-    private static func aggregated(_ clusterRoles: [JSONValue]) -> [String: [PolicyRule]] {
-        var rules: [String: [PolicyRule]] = [:]
-        var labels: [String: [String: String]] = [:]
-        var selectors: [String: [LabelSelectorQuery]] = [:]
-        for role in clusterRoles {
-            guard let name = role["metadata"]?["name"]?.stringValue else { continue }
-            rules[name] = PolicyRule.rules(of: role)
-            labels[name] = (role["metadata"]?["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-            if let terms = role["aggregationRule"]?["clusterRoleSelectors"]?.arrayValue {
-                selectors[name] = terms.compactMap(LabelSelectorQuery.init(selector:))
-            }
-        }
-        guard !selectors.isEmpty else { return rules }
-        for _ in 0..<max(1, selectors.count) {
+    /// Recomputes every ClusterRole's rules with aggregation applied, to a
+    /// fixed point (an aggregated role can be aggregated by another).
+    private mutating func aggregate() {
+        var rules = clusterRoles.mapValues(\.rules)
+        let aggregating = clusterRoles.filter { $0.value.selectors != nil }
+        for _ in 0..<max(1, aggregating.count) {
             var changed = false
-            for (name, queries) in selectors {
+            for (name, role) in aggregating {
                 var combined = rules[name] ?? []
-                for (other, otherLabels) in labels where other != name && queries.contains(where: { $0.matches(otherLabels) }) {
+                for (other, candidate) in clusterRoles where other != name && role.selectors!.contains(where: { $0.matches(candidate.labels) }) {
                     for rule in rules[other] ?? [] where !combined.contains(rule) {
                         combined.append(rule)
                         changed = true
@@ -84,52 +117,54 @@ struct RBACPolicy: Sendable {
             }
             if !changed { break }
         }
-        return rules
+        clusterRoleRules = rules
     }
 
-    private mutating func index(_ binding: JSONValue, namespace: String?) {
-        let bindingName = binding["metadata"]?["name"]?.stringValue ?? ""
-        let roleKind = binding["roleRef"]?["kind"]?.stringValue ?? ""
-        let roleName = binding["roleRef"]?["name"]?.stringValue ?? ""
-        var rules: [PolicyRule] = []
-        var error: String?
-        switch (roleKind, namespace) {
-        case ("ClusterRole", _):
-            if let found = clusterRoleRules[roleName] { rules = found } else {
-                error = "clusterrole.rbac.authorization.k8s.io \(GoFormat.quoted(roleName)) not found"
-            }
-        case ("Role", let namespace?):
-            if let found = roleRules["\(namespace)/\(roleName)"] { rules = found } else {
-                error = "role.rbac.authorization.k8s.io \(GoFormat.quoted(roleName)) not found"
-            }
-        default:
-            error = "unsupported role reference kind: \(GoFormat.quoted(roleKind))"
-        }
-        let bindingLabel = namespace.map { "RoleBinding \(GoFormat.quoted("\(bindingName)/\($0)"))" }
-            ?? "ClusterRoleBinding \(GoFormat.quoted(bindingName))"
-        for subject in binding["subjects"]?.arrayValue ?? [] {
+    private static func binding(_ object: JSONValue, name: String, namespace: String?) -> Binding {
+        var subjects: [Subject] = []
+        for subject in object["subjects"]?.arrayValue ?? [] {
             let kind = subject["kind"]?.stringValue ?? ""
-            let name = subject["name"]?.stringValue ?? ""
-            let key: String
-            let described: String
+            let subjectName = subject["name"]?.stringValue ?? ""
             switch kind {
             case "User", "Group":
-                key = name
-                described = "\(kind) \(GoFormat.quoted(name))"
+                subjects.append(Subject(isGroup: kind == "Group", key: subjectName, described: "\(kind) \(GoFormat.quoted(subjectName))"))
             case "ServiceAccount":
                 let accountNamespace = subject["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? namespace ?? ""
-                guard !accountNamespace.isEmpty, !name.isEmpty else { continue }
-                key = UserInfo.serviceAccountUserName(namespace: accountNamespace, name: name)
-                described = "ServiceAccount \(GoFormat.quoted("\(name)/\(accountNamespace)"))"
+                guard !accountNamespace.isEmpty, !subjectName.isEmpty else { continue }
+                subjects.append(Subject(isGroup: false, key: UserInfo.serviceAccountUserName(namespace: accountNamespace, name: subjectName),
+                                        described: "ServiceAccount \(GoFormat.quoted("\(subjectName)/\(accountNamespace)"))"))
             default:
                 continue
             }
-            let grant = Grant(source: "\(bindingLabel) of \(roleKind) \(GoFormat.quoted(roleName)) to \(described)", rules: rules, error: error)
-            switch (kind == "Group", namespace) {
-            case (false, nil): clusterUsers[key, default: []].append(grant)
-            case (true, nil): clusterGroups[key, default: []].append(grant)
-            case (false, let namespace?): namespaceUsers[namespace, default: [:]][key, default: []].append(grant)
-            case (true, let namespace?): namespaceGroups[namespace, default: [:]][key, default: []].append(grant)
+        }
+        return Binding(name: name, namespace: namespace, roleKind: object["roleRef"]?["kind"]?.stringValue ?? "",
+                       roleName: object["roleRef"]?["name"]?.stringValue ?? "", subjects: subjects)
+    }
+
+    private mutating func index(_ key: String, _ binding: Binding) {
+        bindings[key] = binding
+        for subject in binding.subjects {
+            switch (subject.isGroup, binding.namespace) {
+            case (false, nil): clusterUsers[subject.key, default: []].append(key)
+            case (true, nil): clusterGroups[subject.key, default: []].append(key)
+            case (false, let namespace?): namespaceUsers[namespace, default: [:]][subject.key, default: []].append(key)
+            case (true, let namespace?): namespaceGroups[namespace, default: [:]][subject.key, default: []].append(key)
+            }
+        }
+    }
+
+    private mutating func unindex(_ key: String) {
+        guard let binding = bindings.removeValue(forKey: key) else { return }
+        func drop(_ keys: inout [String]?) {
+            keys?.removeAll { $0 == key }
+            if keys?.isEmpty == true { keys = nil }
+        }
+        for subject in binding.subjects {
+            switch (subject.isGroup, binding.namespace) {
+            case (false, nil): drop(&clusterUsers[subject.key])
+            case (true, nil): drop(&clusterGroups[subject.key])
+            case (false, let namespace?): drop(&namespaceUsers[namespace, default: [:]][subject.key])
+            case (true, let namespace?): drop(&namespaceGroups[namespace, default: [:]][subject.key])
             }
         }
     }
@@ -137,13 +172,36 @@ struct RBACPolicy: Sendable {
     /// The grants that apply to `user` in `namespace` ("" for cluster scope
     /// only): its ClusterRoleBindings first, then the RoleBindings of the namespace.
     func grants(for user: UserInfo, namespace: String) -> [Grant] {
-        var result = clusterUsers[user.name] ?? []
-        for group in user.groups { result += clusterGroups[group] ?? [] }
+        var result: [Grant] = []
+        func add(_ keys: [String]?, _ subjectKey: String, group: Bool) {
+            for key in keys ?? [] {
+                guard let binding = bindings[key],
+                      let subject = binding.subjects.first(where: { $0.key == subjectKey && $0.isGroup == group }) else { continue }
+                result.append(grant(binding, subject))
+            }
+        }
+        add(clusterUsers[user.name], user.name, group: false)
+        for group in user.groups { add(clusterGroups[group], group, group: true) }
         if !namespace.isEmpty {
-            if let users = namespaceUsers[namespace] { result += users[user.name] ?? [] }
-            if let groups = namespaceGroups[namespace] { for group in user.groups { result += groups[group] ?? [] } }
+            if let users = namespaceUsers[namespace] { add(users[user.name], user.name, group: false) }
+            if let groups = namespaceGroups[namespace] { for group in user.groups { add(groups[group], group, group: true) } }
         }
         return result
+    }
+
+    private func grant(_ binding: Binding, _ subject: Subject) -> Grant {
+        let label = binding.namespace.map { "RoleBinding \(GoFormat.quoted("\(binding.name)/\($0)"))" }
+            ?? "ClusterRoleBinding \(GoFormat.quoted(binding.name))"
+        let source = "\(label) of \(binding.roleKind) \(GoFormat.quoted(binding.roleName)) to \(subject.described)"
+        if let rules = rules(ofRoleRef: binding.roleKind, name: binding.roleName, bindingNamespace: binding.namespace) {
+            return Grant(source: source, rules: rules)
+        }
+        let error = switch binding.roleKind {
+        case "ClusterRole": "clusterrole.rbac.authorization.k8s.io \(GoFormat.quoted(binding.roleName)) not found"
+        case "Role": "role.rbac.authorization.k8s.io \(GoFormat.quoted(binding.roleName)) not found"
+        default: "unsupported role reference kind: \(GoFormat.quoted(binding.roleKind))"
+        }
+        return Grant(source: source, rules: [], error: error)
     }
 
     /// Whether some binding of the caller allows the request; the reason
@@ -151,7 +209,6 @@ struct RBACPolicy: Sendable {
     /// resolved when nothing did (empty otherwise).
     func decide(_ request: RequestAttributes) -> AuthorizationDecision {
         var errors: [String] = []
-        // Cluster bindings first, then the namespace's; stop at the first rule that allows.
         for grant in grants(for: request.user, namespace: request.namespace) {
             if let error = grant.error {
                 if !errors.contains(error) { errors.append(error) }
@@ -180,7 +237,7 @@ struct RBACPolicy: Sendable {
     func rules(ofRoleRef kind: String, name: String, bindingNamespace: String?) -> [PolicyRule]? {
         switch (kind, bindingNamespace) {
         case ("ClusterRole", _): return clusterRoleRules[name]
-        case ("Role", let namespace?): return roleRules["\(namespace)/\(name)"]
+        case ("Role", let namespace?): return roles["\(namespace)/\(name)"]
         default: return nil
         }
     }

@@ -2,6 +2,7 @@
 enum GoFormat {
     /// `"text"` with `"` and `\` escaped.
     static func quoted(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) { return "\"" + text + "\"" }
         var result = "\""
         for character in text {
             switch character {

@@ -17,15 +17,22 @@ import KubeClient
 struct RBACPolicy: Sendable {
     /// What one binding grants one subject.
     struct Grant: Sendable {
-        /// `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`, for review reasons.
-        var source: String
+        fileprivate var binding: Binding
+        fileprivate var subject: Subject
         var rules: [PolicyRule]
         /// Why the binding grants nothing (its role is missing), if so.
         var error: String?
+
+        /// `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`, for review reasons.
+        var source: String {
+            let label = binding.namespace.map { "RoleBinding \(GoFormat.quoted("\(binding.name)/\($0)"))" }
+                ?? "ClusterRoleBinding \(GoFormat.quoted(binding.name))"
+            return "\(label) of \(binding.roleKind) \(GoFormat.quoted(binding.roleName)) to \(subject.described)"
+        }
     }
 
     /// One subject of a stored binding.
-    private struct Subject: Sendable {
+    fileprivate struct Subject: Sendable {
         var isGroup: Bool
         /// The user name or group name it matches.
         var key: String
@@ -34,7 +41,7 @@ struct RBACPolicy: Sendable {
     }
 
     /// A stored RoleBinding (with a namespace) or ClusterRoleBinding.
-    private struct Binding: Sendable {
+    fileprivate struct Binding: Sendable {
         var name: String
         var namespace: String?
         var roleKind: String
@@ -190,18 +197,15 @@ struct RBACPolicy: Sendable {
     }
 
     private func grant(_ binding: Binding, _ subject: Subject) -> Grant {
-        let label = binding.namespace.map { "RoleBinding \(GoFormat.quoted("\(binding.name)/\($0)"))" }
-            ?? "ClusterRoleBinding \(GoFormat.quoted(binding.name))"
-        let source = "\(label) of \(binding.roleKind) \(GoFormat.quoted(binding.roleName)) to \(subject.described)"
         if let rules = rules(ofRoleRef: binding.roleKind, name: binding.roleName, bindingNamespace: binding.namespace) {
-            return Grant(source: source, rules: rules)
+            return Grant(binding: binding, subject: subject, rules: rules)
         }
         let error = switch binding.roleKind {
         case "ClusterRole": "clusterrole.rbac.authorization.k8s.io \(GoFormat.quoted(binding.roleName)) not found"
         case "Role": "role.rbac.authorization.k8s.io \(GoFormat.quoted(binding.roleName)) not found"
         default: "unsupported role reference kind: \(GoFormat.quoted(binding.roleKind))"
         }
-        return Grant(source: source, rules: [], error: error)
+        return Grant(binding: binding, subject: subject, rules: [], error: error)
     }
 
     /// Whether some binding of the caller allows the request; the reason

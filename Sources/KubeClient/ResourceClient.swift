@@ -241,3 +241,15 @@ enum HTTPMethodName {
 }
 
 import NIOHTTP1
+
+extension ResourceClient {
+    /// POST `body` to a subresource of one object (`serviceaccounts/{name}/token`,
+    /// `pods/{name}/eviction`, ...) and decode the answer as `Answer`.
+    public func createSubresource<Body: Encodable & Sendable, Answer: Decodable>(
+        _ subresource: String, of name: String, in namespace: String? = nil, body: Body, answer: Answer.Type
+    ) async throws -> Answer {
+        var req = request(.post, verb: "create", namespace: self.namespace(namespace), name: name, subresource: subresource)
+        req.body = try encode(body)
+        return try decode(Answer.self, try await client.send(req))
+    }
+}

@@ -6,11 +6,17 @@ import KubeClient
 /// `handle` is synchronous and may block on SQLite: call it off the event loop.
 final class APIRouter: @unchecked Sendable {
     let state: ClusterState
+    /// Signs the tokens of `serviceaccounts/token`; nil serves no TokenRequest API.
+    let tokenIssuer: ServiceAccountTokenIssuer?
+    /// Decides every request that carries a user.
+    let authorizer: RBACAuthorizer
     private let lock = NSLock()
     private var address = ""
 
-    init(state: ClusterState) {
+    init(state: ClusterState, tokenIssuer: ServiceAccountTokenIssuer? = nil) {
         self.state = state
+        self.tokenIssuer = tokenIssuer
+        authorizer = RBACAuthorizer(state: state)
     }
 
     /// `host:port` for `/api`'s serverAddressByClientCIDRs; set once bound.
@@ -42,6 +48,7 @@ final class APIRouter: @unchecked Sendable {
 
     func handle(_ request: APIRequest) -> APIResponse {
         do {
+            try authorize(request)
             return try route(request)
         } catch let error as APIError {
             return .error(error)
@@ -52,7 +59,7 @@ final class APIRouter: @unchecked Sendable {
 
     /// The answer to a write: the object as the commit already encoded it
     /// when that is exactly `object`, else a fresh encoding.
-    private func written(_ object: JSONValue, code: Int = 200) -> APIResponse {
+    func written(_ object: JSONValue, code: Int = 200) -> APIResponse {
         .full(code: code, contentType: "application/json", body: state.takeEncoding(of: object) ?? JSONCoding.encode(object))
     }
 
@@ -80,6 +87,9 @@ final class APIRouter: @unchecked Sendable {
             if segments.count == 3 {
                 guard let list = discovery.resourceList(group: segments[1], version: segments[2]) else { throw notFound() }
                 return .json(list)
+            }
+            if segments[1] == AccessReviewEndpoint.group, let review = try accessReview(request, version: segments[2], rest: Array(segments.dropFirst(3))) {
+                return review
             }
             return try resource(request, group: segments[1], version: segments[2], rest: Array(segments.dropFirst(3)))
         default:
@@ -115,14 +125,21 @@ final class APIRouter: @unchecked Sendable {
         if let subresource {
             let allowed = (subresource == "status" && type.hasStatus)
                 || (type.group.isEmpty && type.plural == "pods" && (subresource == "log" || subresource == "binding"))
+                || (type.group.isEmpty && type.plural == "serviceaccounts" && subresource == "token" && tokenIssuer != nil)
             if !allowed { throw notFound() }
         }
         // fieldValidation=Strict (kubectl's default) rejects unknown fields of
         // custom resources; Warn and Ignore prune them silently.
         let strict = request.query["fieldValidation"] == "Strict"
+        if let checked = try checkedRBACWrite(request, type: type, namespace: namespace, name: name) { return checked }
         let table = request.wantsTable ? TableOptions(includeObject: request.query["includeObject"] ?? "Metadata", apiVersion: "meta.k8s.io/v1") : nil
 
         switch (request.method, name) {
+        case (let method, _?) where subresource == "token" && method != "POST":
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        case ("POST", let name?) where subresource == "token":
+            let endpoint = TokenRequestEndpoint(state: state, issuer: tokenIssuer!)
+            return .json(try endpoint.create(namespace: namespace ?? "", serviceAccount: name, body: try decodeBody(request)), code: 201)
         case ("GET", nil):
             let options = try listOptions(request, type)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {
@@ -178,7 +195,7 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
-    private func decodeBody(_ request: APIRequest) throws -> JSONValue {
+    func decodeBody(_ request: APIRequest) throws -> JSONValue {
         if request.body.isEmpty { throw APIError.badRequest("the request has no body") }
         if request.contentType.contains("yaml") { return try YAMLConversion.decode(String(decoding: request.body, as: UTF8.self)) }
         if request.contentType.contains("protobuf") {

@@ -58,6 +58,7 @@ extension ClusterState {
         if dryRun { return object }
         let stored = try commit(type, key: key, object: object, previous: nil, eventType: "ADDED")
         if type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions" { registerCustomTypes(stored) }
+        if type.group.isEmpty && type.plural == "namespaces" { try ensureDefaultServiceAccountLocked(in: name) }
         return stored
     }
 
@@ -74,6 +75,15 @@ extension ClusterState {
     }
 
     private func validateName(_ type: ResourceType, _ name: String) throws {
+        if type.group == "rbac.authorization.k8s.io" {
+            // RBAC names are path segments (`system:discovery`), as the real server validates them.
+            let problem = name == "." || name == ".." ? "may not be '\(name)'"
+                : name.contains("/") ? "may not contain '/'" : name.contains("%") ? "may not contain '%'" : nil
+            if let problem {
+                throw APIError.invalid(type, name, [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(problem)", field: "metadata.name")])
+            }
+            return
+        }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
         let label = type.kind == "Namespace" || type.kind == "Service"
         let characters = Array(name)
@@ -219,8 +229,9 @@ extension ClusterState {
     // MARK: Patch
 
     /// Applies a patch (PATCH). `contentType` selects the patch type.
+    /// `dryRun` answers the object the patch would store, and stores nothing.
     func patch(_ type: ResourceType, namespace: String?, name: String, contentType: String, body: Data,
-               subresource: String?, fieldManager: String?, force: Bool, strictFields: Bool = false) throws -> JSONValue {
+               subresource: String?, fieldManager: String?, force: Bool, strictFields: Bool = false, dryRun: Bool = false) throws -> JSONValue {
         try lock.withLock {
             let key = Self.objectKey(namespace: type.namespaced ? namespace : nil, name: name)
             let old = objects[type.storageName]?[key]
@@ -231,11 +242,11 @@ extension ClusterState {
                     guard subresource == nil else { throw APIError.notFound(type, name) }
                     var object = applied
                     object["metadata"]?["name"] = .string(name)
-                    return served(try createLocked(type, namespace: namespace, body: object, strictFields: strictFields), as: type)
+                    return served(try createLocked(type, namespace: namespace, body: object, dryRun: dryRun, strictFields: strictFields), as: type)
                 }
                 var merged = PatchApplier.merge(old, ServerSideApply.mergeable(applied))
                 merged["metadata"]?["resourceVersion"] = applied["metadata"]?["resourceVersion"] ?? old["metadata"]?["resourceVersion"]
-                return served(try updateLocked(type, namespace: namespace, name: name, body: merged, subresource: subresource, strictFields: strictFields), as: type)
+                return served(try updateLocked(type, namespace: namespace, name: name, body: merged, subresource: subresource, dryRun: dryRun, strictFields: strictFields), as: type)
             }
             guard let old else { throw APIError.notFound(type, name) }
             let patch: JSONValue
@@ -261,7 +272,7 @@ extension ClusterState {
             if patch["metadata"]?["resourceVersion"] == nil && patchType != "application/json-patch+json" {
                 result["metadata"]?["resourceVersion"] = old["metadata"]?["resourceVersion"]
             }
-            return served(try updateLocked(type, namespace: namespace, name: name, body: result, subresource: subresource, strictFields: strictFields), as: type)
+            return served(try updateLocked(type, namespace: namespace, name: name, body: result, subresource: subresource, dryRun: dryRun, strictFields: strictFields), as: type)
         }
     }
 

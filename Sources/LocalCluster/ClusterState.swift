@@ -63,6 +63,7 @@ final class ClusterState: @unchecked Sendable {
         try ensureNamespace("kube-system")
         try ensureNamespace("kube-public")
         try ensureNamespace("kube-node-lease")
+        try ensureDefaultServiceAccounts()
     }
 
     static func typeKey(_ group: String, _ version: String, _ plural: String) -> String { "\(group)/\(version)/\(plural)" }

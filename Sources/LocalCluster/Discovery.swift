@@ -33,6 +33,8 @@ struct Discovery {
             seen.insert(type.group)
             result.append((type.group, [type.version]))
         }
+        result.append((AccessReviewEndpoint.group, [AccessReviewEndpoint.version]))
+        seen.insert(AccessReviewEndpoint.group)
         for (group, versions) in customGroupVersions.sorted(by: { $0.key < $1.key }) where !seen.contains(group) {
             result.append((group, versions))
         }
@@ -62,6 +64,7 @@ struct Discovery {
     }
 
     func resourceList(group: String, version: String) -> JSONValue? {
+        if group == AccessReviewEndpoint.group && version == AccessReviewEndpoint.version { return AccessReviewEndpoint.resourceList }
         let served = types.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
         if served.isEmpty { return nil }
         var resources: [JSONValue] = []
@@ -83,6 +86,13 @@ struct Discovery {
             if type.group.isEmpty && type.plural == "pods" {
                 sub("log", "Pod", ["get"])
                 sub("binding", "Binding", ["create"])
+            }
+            if type.group.isEmpty && type.plural == "serviceaccounts" {
+                resources.append(.object([
+                    "name": .string("serviceaccounts/token"), "singularName": .string(""), "namespaced": .bool(true),
+                    "group": .string("authentication.k8s.io"), "version": .string("v1"), "kind": .string("TokenRequest"),
+                    "verbs": .array([.string("create")]),
+                ]))
             }
         }
         return .object([

@@ -11,12 +11,14 @@ import NIOPosix
 ///
 /// What it serves: discovery, OpenAPI for custom resources, core/v1
 /// namespaces, pods (+status, log, binding), services, endpoints, PVCs,
-/// configmaps, secrets, serviceaccounts, events, nodes; events.k8s.io/v1
+/// configmaps, secrets, serviceaccounts (+token: the TokenRequest API, see
+/// `ServiceAccountTokenIssuer`; every namespace gets a `default` one), events, nodes; events.k8s.io/v1
 /// events; coordination.k8s.io/v1 leases; CustomResourceDefinitions and the
 /// kinds they declare (schema validation, defaulting, pruning, status
-/// subresource, printer columns); RBAC, apps/v1 Deployments and StatefulSets
-/// and PriorityClasses are stored and served but NOT enforced or run. There is
-/// no authentication or authorization: it listens on loopback only.
+/// subresource, printer columns); apps/v1 Deployments and StatefulSets and
+/// PriorityClasses are stored and served but NOT run. RBAC is enforced on
+/// every request that carries a user (`RBACAuthorizer`), with the bootstrap
+/// policy created at start (`BootstrapPolicy`); it listens on loopback only.
 /// CEL rules (`x-kubernetes-validations`) in CRD schemas are not evaluated.
 ///
 /// Lifecycle: `start` binds and returns once the server answers; `shutdown`
@@ -46,6 +48,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         var state: ClusterState
         var collector: RepeatedTask
         var baseURL: URL
+        var serviceAccountTokens: ServiceAccountTokenAuthenticator
     }
 
     private let lock = NSLock()
@@ -65,11 +68,19 @@ public final class LocalAPIServer: @unchecked Sendable {
         guard lock.withLock({ running == nil }) else { throw LocalAPIServerError.alreadyRunning }
         let layout = Layout(dataDirectory: dataDirectory)
         let state = try ClusterState(layout: layout, eventWindow: options.eventWindow)
+        let tokenIssuer = try ServiceAccountTokenIssuer.loadOrCreate(keyFile: layout.serviceAccountSigningKey)
+        let serviceAccountTokens = ServiceAccountTokenAuthenticator(
+            issuer: tokenIssuer,
+            serviceAccountUID: { state.uid(ofCore: "serviceaccounts", namespace: $0, name: $1) },
+            podUID: { state.uid(ofCore: "pods", namespace: $0, name: $1) },
+            secretUID: { state.uid(ofCore: "secrets", namespace: $0, name: $1) },
+            now: state.now)
+        try BootstrapPolicy.ensure(in: state)
         lock.withLock { currentFaults = faults }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
-        let router = APIRouter(state: state)
+        let router = APIRouter(state: state, tokenIssuer: tokenIssuer)
         let bookmark = Self.timeAmount(options.bookmarkInterval)
         let faultSource: @Sendable () -> FaultInjection = { [weak self] in self?.faults ?? .none }
         let channel: any Channel
@@ -104,7 +115,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
         lock.withLock {
             running = Running(group: group, threadPool: threadPool, channel: channel, state: state, collector: collector,
-                              baseURL: URL(string: "http://\(address)")!)
+                              baseURL: URL(string: "http://\(address)")!, serviceAccountTokens: serviceAccountTokens)
         }
         logger.info("local API server listening", metadata: ["url": "http://\(address)", "data": "\(dataDirectory.path)"])
     }
@@ -112,6 +123,12 @@ public final class LocalAPIServer: @unchecked Sendable {
     /// The URL clients use (`http://127.0.0.1:<port>`). Valid after `start`.
     public var baseURL: URL {
         lock.withLock { running?.baseURL ?? URL(string: "http://127.0.0.1:0")! }
+    }
+
+    /// The authenticator of the ServiceAccount tokens this server signs (for
+    /// the authentication chain's bearer tokens). Nil when not running.
+    public var serviceAccountTokens: ServiceAccountTokenAuthenticator? {
+        lock.withLock { running?.serviceAccountTokens }
     }
 
     /// The active fault injection; settable while running.

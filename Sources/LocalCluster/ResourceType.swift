@@ -77,8 +77,8 @@ public struct ResourceType: Sendable, Hashable {
 
 extension ResourceType {
     /// The built-in kinds. Pods, PVCs and namespaces behave as in Kubernetes
-    /// as far as the local node agent makes them; RBAC objects, Deployments
-    /// and the rest are stored and served, not enforced or run.
+    /// as far as the local node agent makes them; RBAC objects are enforced
+    /// (`RBACAuthorizer`); Deployments and the rest are stored and served, not run.
     static let builtIn: [ResourceType] = [
         ResourceType(group: "", version: "v1", kind: "Namespace", plural: "namespaces", shortNames: ["ns"], namespaced: false, hasStatus: true),
         ResourceType(group: "", version: "v1", kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"], hasStatus: true),

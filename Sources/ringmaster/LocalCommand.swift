@@ -21,7 +21,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         abstract: "Start the local API server and write a kubeconfig for it.",
         discussion: """
             State lives in --data-dir (SQLite); a restart on the same directory comes back with every object.
-            RBAC, Deployments and StatefulSets are stored and served but not enforced or run; CEL rules in CRDs are not evaluated.
+            RBAC is enforced on requests that carry a user; Deployments and StatefulSets are stored and served but not run; CEL rules in CRDs are not evaluated.
             Pods run as local processes that die with this one, even if it is killed with SIGKILL (Linux, through setpriv --pdeathsig).
             """
     )

@@ -31,12 +31,15 @@ struct NodeAgentVolumeTests {
             #expect(FileManager.default.fileExists(atPath: claimDirectory.path))
 
             // Each worker waits until both names are in the hosts file, then
-            // records what it sees into the shared claim.
+            // records what it sees into the shared claim, and stays (so in
+            // the hosts file) until the other has recorded it too.
             let script = """
                 for i in $(seq 100); do [ "$(grep -c svc.cluster.local "$RINGMASTER_HOSTS_FILE")" -ge 2 ] && break; sleep 0.1; done
                 mkdir -p "$OUT"
                 env > "$OUT/env-$POD_NAME"
                 cp "$RINGMASTER_HOSTS_FILE" "$OUT/hosts-$POD_NAME"
+                touch "$OUT/seen-$POD_NAME"
+                for i in $(seq 100); do [ -e "$OUT/seen-w-0" ] && [ -e "$OUT/seen-w-1" ] && break; sleep 0.1; done
                 cat "$CONFIG_DIR/file.txt" > "$OUT/config-$POD_NAME"
                 pwd > "$OUT/pwd-$POD_NAME"
                 printf 'finished %s' "$POD_NAME" > "$RINGMASTER_TERMINATION_MESSAGE_PATH"

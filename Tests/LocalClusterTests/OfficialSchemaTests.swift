@@ -70,8 +70,8 @@ import Testing
         let script = ExternalTools.packageRoot.appendingPathComponent("Tests/tools/validate_server_objects.py").path
         let result = try await ProcessRunner.run(try ExternalTools.python(), [script], standardInput: served.standardOutput)
         #expect(result.status == 0, "\(result.combinedOutput)")
-        // 10 objects applied, 4 namespaces, 1 CRD.
-        #expect(result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("valid ") }.count == 15, "\(result.standardOutput)")
+        // 10 objects applied, 4 namespaces, 1 CRD, the namespace's default ServiceAccount.
+        #expect(result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("valid ") }.count == 16, "\(result.standardOutput)")
         #expect(served.standardOutput.contains("token: YWJj"))  // stringData folded into data
         try await cluster.shutdown()
     }

@@ -9,11 +9,26 @@ public struct ContainerLaunch: Sendable, Hashable {
     public var environment: [String: String]
     /// The host directory the process starts in, if the container sets one.
     public var workingDirectory: String?
+    /// Host directories the process sees at other paths (read-only), in a
+    /// mount namespace of its own (see `PrivateMountNamespace`).
+    public var bindMounts: [BindMount]
 
-    public init(arguments: [String], environment: [String: String], workingDirectory: String?) {
+    /// A host directory shown at another path inside the container.
+    public struct BindMount: Sendable, Hashable {
+        public var source: String
+        public var target: String
+
+        public init(source: String, target: String) {
+            self.source = source
+            self.target = target
+        }
+    }
+
+    public init(arguments: [String], environment: [String: String], workingDirectory: String?, bindMounts: [BindMount] = []) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.bindMounts = bindMounts
     }
 }
 
@@ -26,6 +41,10 @@ public enum NodeAgentEnvironment {
     /// The file whose contents become the terminated state's message
     /// (the counterpart of `terminationMessagePath`).
     public static let terminationMessagePath = "RINGMASTER_TERMINATION_MESSAGE_PATH"
+    /// The API server's host and port, as in every Kubernetes container
+    /// (in-cluster configuration reads them); the container may override them.
+    public static let serviceHost = "KUBERNETES_SERVICE_HOST"
+    public static let servicePort = "KUBERNETES_SERVICE_PORT"
 }
 
 /// Builds the launch of a container from its pod, as the kubelet would build
@@ -50,7 +69,14 @@ public enum NodeAgentEnvironment {
 /// `$(NAME)` references to earlier variables are expanded in values, command
 /// and args as Kubernetes does (`$$` escapes). `PATH` is inherited from the
 /// node agent unless the container sets it, `HOSTNAME` is the pod's hostname,
-/// and the variables of `NodeAgentEnvironment` are set last.
+/// `KUBERNETES_SERVICE_HOST`/`PORT` name the API server (the container may set
+/// its own), and the other variables of `NodeAgentEnvironment` are set last.
+///
+/// ## ServiceAccount token
+/// With `serviceAccountDirectory` set, the launch bind-mounts it at
+/// `/var/run/secrets/kubernetes.io/serviceaccount` when `canBindMount`;
+/// otherwise that path is rewritten to the directory as a volume's mount
+/// path is, in env values, arguments and `workingDir`.
 public struct ContainerLaunchBuilder: Sendable {
     public var pod: Pod
     public var podIP: String
@@ -63,11 +89,21 @@ public struct ContainerLaunchBuilder: Sendable {
     public var hostsFile: String
     public var kubeconfig: String
     public var inheritedPath: String
+    /// The API server as containers reach it (`KUBERNETES_SERVICE_HOST`/`PORT`).
+    public var apiServer: URL?
+    /// The host directory holding the pod's projected ServiceAccount token,
+    /// CA and namespace; nil when the pod gets none.
+    public var serviceAccountDirectory: String?
+    /// Whether that directory can be bind-mounted at
+    /// `KubeConfig.serviceAccountRoot`; if not, the standard path is
+    /// rewritten to it like a volume's mount path.
+    public var canBindMount: Bool
 
     public init(
         pod: Pod, podIP: String, hostIP: String, nodeName: String, volumeDirectories: [String: String],
         secrets: [String: Secret], configMaps: [String: ConfigMap], hostsFile: String, kubeconfig: String,
-        inheritedPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        inheritedPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+        apiServer: URL? = nil, serviceAccountDirectory: String? = nil, canBindMount: Bool = false
     ) {
         self.pod = pod
         self.podIP = podIP
@@ -79,6 +115,9 @@ public struct ContainerLaunchBuilder: Sendable {
         self.hostsFile = hostsFile
         self.kubeconfig = kubeconfig
         self.inheritedPath = inheritedPath
+        self.apiServer = apiServer
+        self.serviceAccountDirectory = serviceAccountDirectory
+        self.canBindMount = canBindMount
     }
 
     /// The launch of `container`.
@@ -94,9 +133,22 @@ public struct ContainerLaunchBuilder: Sendable {
         guard let rule = mapping.rule(for: image) else {
             throw NodeAgentError(.imageNotAvailable, ImageMapping.unavailableMessage(image: image))
         }
-        let mounts = try mountTable(container)
+        var mounts = try mountTable(container)
+        var bindMounts: [ContainerLaunch.BindMount] = []
+        if let serviceAccountDirectory {
+            if canBindMount {
+                bindMounts.append(.init(source: serviceAccountDirectory, target: KubeConfig.serviceAccountRoot))
+            } else {
+                mounts.append((KubeConfig.serviceAccountRoot, serviceAccountDirectory))
+                mounts.sort { $0.mountPath.count > $1.mountPath.count }
+            }
+        }
 
         var environment: [String: String] = ["PATH": inheritedPath, "HOSTNAME": pod.spec?.hostname ?? pod.metadata.name ?? ""]
+        if let apiServer, let host = apiServer.host {
+            environment[NodeAgentEnvironment.serviceHost] = host
+            environment[NodeAgentEnvironment.servicePort] = String(apiServer.port ?? (apiServer.scheme == "http" ? 80 : 443))
+        }
         var defined: [String: String] = [:]
         for variable in container.env ?? [] {
             guard let value = try resolve(variable, container: container) else { continue }
@@ -114,7 +166,7 @@ public struct ContainerLaunchBuilder: Sendable {
         let args = container.args.map { $0.map { Self.rewrite(Self.expand($0, with: defined), mounts: mounts) } }
         let arguments = ImageMapping.argumentVector(rule: rule, command: command, args: args)
         let workingDirectory = container.workingDir.map { Self.rewrite($0, mounts: mounts) }
-        return ContainerLaunch(arguments: arguments, environment: environment, workingDirectory: workingDirectory)
+        return ContainerLaunch(arguments: arguments, environment: environment, workingDirectory: workingDirectory, bindMounts: bindMounts)
     }
 
     /// Mount path -> host directory for the container's mounts.

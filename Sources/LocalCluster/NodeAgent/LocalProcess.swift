@@ -16,6 +16,9 @@ import Darwin
 /// When the group leader exits, whatever remains of its group is killed,
 /// as nothing outlives a container's main process.
 ///
+/// With bind mounts (`PrivateMountNamespace`), `setpriv` execs `unshare`,
+/// which execs a shell that mounts and execs the command: still one pid.
+///
 /// Nor does a container outlive the process that started it, even when
 /// that process is killed with SIGKILL and cannot clean up: on Linux the
 /// container's process is started through util-linux's `setpriv
@@ -54,22 +57,37 @@ public final class LocalProcess: Sendable {
     ///   - environment: the complete environment of the process.
     ///   - workingDirectory: the directory the process starts in, if not the agent's.
     ///   - logFile: stdout and stderr are appended to this file (created if absent).
+    ///   - bindMounts: directories the process sees at other paths, in a
+    ///     mount namespace of its own (`PrivateMountNamespace`); throws
+    ///     `spawnFailed` when such a namespace cannot be made here.
     public static func spawn(
-        arguments: [String], environment: [String: String], workingDirectory: String?, logFile: URL
+        arguments: [String], environment: [String: String], workingDirectory: String?, logFile: URL,
+        bindMounts: [ContainerLaunch.BindMount] = []
     ) throws(NodeAgentError) -> LocalProcess {
         guard let executable = arguments.first else {
             throw NodeAgentError(.spawnFailed, "no executable to start")
         }
         var command = arguments
-        if let setpriv = ParentDeathSignal.setpriv {
-            // `setpriv` runs the command with execvp: a name without a slash
+        if ParentDeathSignal.setpriv != nil || !bindMounts.isEmpty {
+            // `setpriv` and the shell run the command with execvp: a name without a slash
             // would be searched in PATH, where posix_spawn takes it as a path.
             let resolved = executable.contains("/") ? executable : "./" + executable
             let base = executable.hasPrefix("/") ? "" : (workingDirectory ?? FileManager.default.currentDirectoryPath) + "/"
             guard access(base + resolved, X_OK) == 0 else {
                 throw NodeAgentError(.spawnFailed, "cannot start \(executable): \(Self.errnoText())")
             }
-            command = [setpriv, "--pdeathsig", "KILL", "--", resolved] + arguments.dropFirst()
+            command = [resolved] + arguments.dropFirst()
+        }
+        if !bindMounts.isEmpty {
+            guard let wrapped = PrivateMountNamespace.wrap(command, bindMounts: bindMounts) else {
+                throw NodeAgentError(.spawnFailed, "cannot give \(executable) its bind mounts: \(PrivateMountNamespace.availability)")
+            }
+            command = wrapped
+        }
+        if let setpriv = ParentDeathSignal.setpriv {
+            // First, so that the signal is set before anything else runs; it
+            // survives the execs that follow (none is set-user-ID).
+            command = [setpriv, "--pdeathsig", "KILL", "--"] + command
         }
         let finalCommand = command
         let result = SpawningThread.shared.perform {

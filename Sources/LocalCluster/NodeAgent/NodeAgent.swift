@@ -19,6 +19,10 @@ import ServiceLifecycle
 ///   stderr go to `Layout.containerLog`, which the API server serves as
 ///   `pods/log`. Images other than those of `ImageMapping` fail the pod with
 ///   `ErrImagePull`.
+/// - ServiceAccounts: each pod gets a token bound to it, the CA and its
+///   namespace at `/var/run/secrets/kubernetes.io/serviceaccount/`, and
+///   `KUBERNETES_SERVICE_HOST`/`PORT` (see `ServiceAccountTokenProjector`,
+///   which also says what happens when the agent is not root).
 /// - Deletion: a pod with a `deletionTimestamp` gets SIGTERM, SIGKILL after
 ///   its grace period, and its deletion is then confirmed (grace period 0).
 /// - Claims bind at once to a directory that is removed with the claim
@@ -37,6 +41,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     /// A node agent that talks to the API server through `client`.
     public init(configuration: NodeAgentConfiguration, client: KubernetesClient, logger: Logger = Logger(label: "ringmaster.node-agent")) {
+        var configuration = configuration
+        if configuration.apiServerURL == nil { configuration.apiServerURL = URL(string: client.config.server) }
         self.init(configuration: configuration, api: KubeClientNodeAgentAPI(client: client), logger: logger)
     }
 

@@ -28,6 +28,10 @@ protocol NodeAgentAPI: Sendable {
     func delete<R: KubernetesResource>(
         _ type: R.Type, namespace: String, name: String, gracePeriodSeconds: Int64?, uid: String?
     ) async throws
+    /// Reads a ServiceAccount; nil when it does not exist.
+    func serviceAccount(namespace: String, name: String) async throws -> UnstructuredObject?
+    /// Asks for a token of a ServiceAccount (the TokenRequest API).
+    func requestToken(namespace: String, serviceAccount: String, _ request: TokenRequest) async throws -> TokenRequest
 }
 
 extension Error {
@@ -85,5 +89,17 @@ struct KubeClientNodeAgentAPI: NodeAgentAPI {
     ) async throws {
         try await client.resource(type).delete(
             name, in: namespace, options: DeleteOptions(gracePeriodSeconds: gracePeriodSeconds, preconditionUID: uid))
+    }
+
+    func serviceAccount(namespace: String, name: String) async throws -> UnstructuredObject? {
+        do {
+            return try await client.unstructured(KubernetesClient.serviceAccountsDescriptor).get(name, in: namespace)
+        } catch where error.isNotFoundAnswer {
+            return nil
+        }
+    }
+
+    func requestToken(namespace: String, serviceAccount: String, _ request: TokenRequest) async throws -> TokenRequest {
+        try await client.requestServiceAccountToken(serviceAccount, in: namespace, request)
     }
 }

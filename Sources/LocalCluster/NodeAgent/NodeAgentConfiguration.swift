@@ -30,6 +30,15 @@ public struct NodeAgentConfiguration: Sendable {
     public var retryInterval: Duration
     /// The grace period used for pods still running when the agent stops.
     public var shutdownGracePeriod: Duration
+    /// The API server's CA certificate (PEM), written as `ca.crt` beside each
+    /// pod's ServiceAccount token; empty while the server has no CA.
+    public var certificateAuthorityPEM: Data
+    /// The API server as pods reach it (`KUBERNETES_SERVICE_HOST` and
+    /// `KUBERNETES_SERVICE_PORT`); nil: the server of the agent's own client.
+    public var apiServerURL: URL?
+    /// The lifetime the agent asks for each pod's ServiceAccount token; it
+    /// is refreshed once 80% of it has passed.
+    public var serviceAccountTokenLifetime: Int64
 
     /// - Parameters:
     ///   - capacity: defaults to this machine's cores and memory, no GPUs.
@@ -48,7 +57,10 @@ public struct NodeAgentConfiguration: Sendable {
         initialRestartBackoff: Duration = .seconds(1),
         maximumRestartBackoff: Duration = .seconds(30),
         retryInterval: Duration = .seconds(2),
-        shutdownGracePeriod: Duration = .seconds(5)
+        shutdownGracePeriod: Duration = .seconds(5),
+        certificateAuthorityPEM: Data = Data(),
+        apiServerURL: URL? = nil,
+        serviceAccountTokenLifetime: Int64 = 3600
     ) {
         self.nodeName = nodeName
         self.capacity = capacity ?? Self.machineCapacity()
@@ -68,6 +80,9 @@ public struct NodeAgentConfiguration: Sendable {
         self.maximumRestartBackoff = maximumRestartBackoff
         self.retryInterval = retryInterval
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.certificateAuthorityPEM = certificateAuthorityPEM
+        self.apiServerURL = apiServerURL
+        self.serviceAccountTokenLifetime = serviceAccountTokenLifetime
     }
 
     /// The resource name of NVIDIA GPUs.

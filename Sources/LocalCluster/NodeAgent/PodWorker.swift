@@ -7,7 +7,9 @@ import Logging
 ///
 /// The lifecycle mirrors the kubelet's: refuse images that cannot run
 /// (`ErrImagePull`), resolve Secrets and ConfigMaps (waiting with
-/// `CreateContainerConfigError` until they exist), prepare volumes, run the
+/// `CreateContainerConfigError` until they exist), prepare volumes, project
+/// the ServiceAccount token (`ServiceAccountTokenProjector`, kept fresh
+/// while the containers run), run the
 /// init containers one after another, then every container at once,
 /// restarting them as `restartPolicy` says with a doubling back-off. Status
 /// changes go to the API server through one writer, in order.
@@ -139,8 +141,20 @@ actor PodWorker {
             publish()
             return
         }
-        guard let launches = await prepare() else { return }
+        guard let (launches, token) = await prepare() else { return }
+        await withTaskGroup(of: Void.self) { group in
+            if let token {
+                let projector = serviceAccountTokens
+                group.addTask { await projector.keepFresh(token) }
+            }
+            await runContainers(launches)
+            group.cancelAll()
+        }
+    }
 
+    /// Runs the init containers one after another, then every container at once.
+    private func runContainers(_ launches: [String: ContainerLaunch]) async {
+        let spec = pod.spec
         for container in spec?.initContainers ?? [] {
             let succeeded = await runContainer(container.name, launch: launches[container.name]!, isInit: true)
             if !succeeded {
@@ -160,9 +174,14 @@ actor PodWorker {
         publish()
     }
 
-    /// Resolves references and volumes, retrying until they are available or
-    /// the pod stops. Nil when the pod stopped first.
-    private func prepare() async -> [String: ContainerLaunch]? {
+    private var serviceAccountTokens: ServiceAccountTokenProjector {
+        ServiceAccountTokenProjector(pod: pod, configuration: configuration, api: api, logger: logger)
+    }
+
+    /// Resolves references and volumes and projects the ServiceAccount token,
+    /// retrying until they are available or the pod stops. Nil when the pod
+    /// stopped first.
+    private func prepare() async -> ([String: ContainerLaunch], ServiceAccountTokenProjector.Projection?)? {
         let layout = configuration.layout
         while !processes.isStopping && !Task.isCancelled {
             do {
@@ -177,18 +196,25 @@ actor PodWorker {
                 }
                 try preparePodDirectory()
                 let volumes = try PodVolumes(layout: layout).prepare(pod: pod, secrets: secrets, configMaps: configMaps)
+                let token = try await serviceAccountTokens.project()
+                let canBindMount = PrivateMountNamespace.availability == .available
+                if token != nil, case .unavailable(let reason) = PrivateMountNamespace.availability {
+                    logger.warning("the service-account token is not at \(KubeConfig.serviceAccountRoot) for this pod (\(reason)); it is in \(token!.directory.path), and that path stands for it in env, args and workingDir")
+                }
                 let builder = ContainerLaunchBuilder(
                     pod: pod, podIP: podIP, hostIP: configuration.hostIP, nodeName: configuration.nodeName,
                     volumeDirectories: volumes, secrets: secrets, configMaps: configMaps,
                     hostsFile: HostsFile(directory: hostsDirectory).path(for: namespace).path,
-                    kubeconfig: configuration.containerKubeconfig.path)
+                    kubeconfig: configuration.containerKubeconfig.path,
+                    apiServer: configuration.apiServerURL, serviceAccountDirectory: token?.directory.path,
+                    canBindMount: canBindMount)
                 var launches: [String: ContainerLaunch] = [:]
                 for container in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
                     launches[container.name] = try builder.launch(
                         container, mapping: configuration.imageMapping,
                         terminationMessagePath: terminationMessageFile(container.name).path)
                 }
-                return launches
+                return (launches, token)
             } catch let error as NodeAgentError {
                 logger.info("cannot create the containers yet: \(error.message)")
                 for index in records.indices where records[index].state.waiting != nil {
@@ -248,7 +274,7 @@ actor PodWorker {
             do {
                 let process = try LocalProcess.spawn(
                     arguments: launch.arguments, environment: launch.environment,
-                    workingDirectory: launch.workingDirectory, logFile: logFile)
+                    workingDirectory: launch.workingDirectory, logFile: logFile, bindMounts: launch.bindMounts)
                 processes.add(process, container: container)
                 updateRecord(container, isInit: isInit) { record in
                     record.state = ContainerState(running: .init(startedAt: RFC3339.format(started)))

@@ -41,6 +41,9 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var securityContext: JSONValue?
     public var schedulerName: String?
     public var enableServiceLinks: Bool?
+    /// Whether the ServiceAccount's token is mounted into the containers;
+    /// nil defers to the ServiceAccount (which defaults to true).
+    public var automountServiceAccountToken: Bool?
 
     public init(
         containers: [Container], initContainers: [Container]? = nil, restartPolicy: String? = nil,
@@ -49,7 +52,7 @@ public struct PodSpec: Codable, Sendable, Hashable {
         affinity: JSONValue? = nil, priorityClassName: String? = nil, serviceAccountName: String? = nil,
         volumes: [Volume]? = nil, terminationGracePeriodSeconds: Int64? = nil,
         activeDeadlineSeconds: Int64? = nil, securityContext: JSONValue? = nil,
-        schedulerName: String? = nil, enableServiceLinks: Bool? = nil
+        schedulerName: String? = nil, enableServiceLinks: Bool? = nil, automountServiceAccountToken: Bool? = nil
     ) {
         self.containers = containers
         self.initContainers = initContainers
@@ -68,6 +71,7 @@ public struct PodSpec: Codable, Sendable, Hashable {
         self.securityContext = securityContext
         self.schedulerName = schedulerName
         self.enableServiceLinks = enableServiceLinks
+        self.automountServiceAccountToken = automountServiceAccountToken
     }
 }
 

@@ -41,13 +41,15 @@ final class APIRouter: @unchecked Sendable {
     }
 
     func handle(_ request: APIRequest) -> APIResponse {
+        let response: APIResponse
         do {
-            return try route(request)
+            response = try route(request)
         } catch let error as APIError {
-            return .error(error)
+            response = .error(error)
         } catch {
-            return .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
+            response = .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
         }
+        return Self.negotiated(response, for: request)
     }
 
     /// The answer to a write: the object as the commit already encoded it
@@ -141,18 +143,18 @@ final class APIRouter: @unchecked Sendable {
             if let table { return .json(TableConverter(type: type, options: table, now: state.now()).table([object])) }
             return .json(object)
         case ("POST", nil):
-            let body = try decodeBody(request)
+            let body = try decodeBody(request, type)
             let dryRun = request.query["dryRun"] == "All"
             return written(try state.create(type, namespace: namespace, body: body, dryRun: dryRun, strictFields: strict), code: dryRun ? 200 : 201)
         case ("POST", let name?) where subresource == "binding":
-            let body = try decodeBody(request)
+            let body = try decodeBody(request, type)
             guard let node = body["target"]?["name"]?.stringValue else { throw APIError.badRequest("binding has no target.name") }
             let patch = JSONValue.object(["spec": .object(["nodeName": .string(node)])])
             _ = try state.patch(type, namespace: namespace, name: name, contentType: "application/merge-patch+json",
                                 body: JSONCoding.encode(patch), subresource: nil, fieldManager: nil, force: false)
             return .json(.object(["kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .object([:]), "status": .string("Success"), "code": .integer(201)]), code: 201)
         case ("PUT", let name?):
-            return written(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request), subresource: subresource, strictFields: strict))
+            return written(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request, type), subresource: subresource, strictFields: strict))
         case ("PATCH", let name?):
             return written(try state.patch(type, namespace: namespace, name: name, contentType: request.contentType, body: request.body,
                                          subresource: subresource, fieldManager: request.query["fieldManager"], force: request.query["force"] == "true",
@@ -178,12 +180,10 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
-    private func decodeBody(_ request: APIRequest) throws -> JSONValue {
+    private func decodeBody(_ request: APIRequest, _ type: ResourceType) throws -> JSONValue {
         if request.body.isEmpty { throw APIError.badRequest("the request has no body") }
         if request.contentType.contains("yaml") { return try YAMLConversion.decode(String(decoding: request.body, as: UTF8.self)) }
-        if request.contentType.contains("protobuf") {
-            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
-        }
+        if KubernetesProtobuf.isProtobuf(contentType: request.contentType) { return try decodeProtobufBody(request, type: type) }
         do { return try JSONCoding.decode(request.body) } catch {
             throw APIError.badRequest("the body of the request could not be decoded as JSON: \(error)")
         }
@@ -206,7 +206,7 @@ final class APIRouter: @unchecked Sendable {
 
     private func deleteOptions(_ request: APIRequest) throws -> DeleteRequestOptions {
         var options = DeleteRequestOptions()
-        if !request.body.isEmpty, let body = try? JSONCoding.decode(request.body) {
+        if !request.body.isEmpty, let body = try? decodeOptionsBody(request, kind: "DeleteOptions") {
             options.gracePeriodSeconds = body["gracePeriodSeconds"]?.intValue
             options.propagationPolicy = body["propagationPolicy"]?.stringValue
             options.preconditionUID = body["preconditions"]?["uid"]?.stringValue

@@ -86,6 +86,12 @@ struct ProtobufSchema: Sendable {
     /// `apiVersion kind` (or `* kind` for any group version) -> message name.
     var kinds: [String: String]
 
+    /// Whether the tables know kinds of this group version (`v1`, `apps/v1`);
+    /// a custom resource's group version has none.
+    func knows(apiVersion: String) -> Bool {
+        kinds.keys.contains { $0.hasPrefix(apiVersion + " ") }
+    }
+
     /// The message a kind is encoded as, or nil for a kind the tables do not know.
     func message(apiVersion: String, kind: String) -> Message? {
         guard let name = kinds["\(apiVersion) \(kind)"] ?? kinds["* \(kind)"] else { return nil }

@@ -264,6 +264,23 @@ import Testing
         #expect(rejected.status == 400)
         let message = try JSONCoding.decode(rejected.body)["message"]?.stringValue ?? ""
         #expect(message.contains("unknown field 42 in message ConfigMap"), "\(message)")
+
+        // DELETE bodies: protobuf DeleteOptions, whose precondition the server checks.
+        let options: JSONValue = .object(["apiVersion": .string("meta.k8s.io/v1"), "kind": .string("DeleteOptions"),
+                                          "preconditions": .object(["uid": .string("not-the-uid")])])
+        let refused = try await Self.send(cluster, .DELETE, path + "/cm", body: try KubernetesProtobuf.encode(options),
+                                          contentType: KubernetesProtobuf.mediaType, accept: "application/vnd.kubernetes.protobuf,application/json")
+        #expect(refused.status == 409)
+        let status = try KubernetesProtobuf.decode(refused.body, defaultAPIVersion: "", defaultKind: "")
+        #expect(status["kind"] == .string("Status"))
+        #expect(status["reason"] == .string("Conflict"))
+        #expect(status["code"] == .integer(409))
+        let uid = object["metadata"]?["uid"] ?? .null
+        let matching: JSONValue = .object(["apiVersion": .string("meta.k8s.io/v1"), "kind": .string("DeleteOptions"),
+                                           "preconditions": .object(["uid": uid])])
+        let deleted = try await Self.send(cluster, .DELETE, path + "/cm", body: try KubernetesProtobuf.encode(matching),
+                                          contentType: KubernetesProtobuf.mediaType, accept: "application/json")
+        #expect(deleted.status == 200)
         try await cluster.shutdown()
     }
 

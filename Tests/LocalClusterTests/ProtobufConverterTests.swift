@@ -381,6 +381,23 @@ import Testing
         #expect(job["spec"]?["template"]?["spec"]?["containers"]?[0]?["command"] == .array([.string("echo"), .string("hi")]))
     }
 
+    @Test func decodesKubectlReviewAndTokenRequests() throws {
+        // kubectl auth can-i create pods/log -n team-a (kubectl reads TYPE/NAME: the name is "log")
+        let access = try KubernetesProtobuf.decode(Self.bytes(hex: "6b3873000a320a17617574686f72697a6174696f6e2e6b38732e696f2f7631121753656c665375626a65637441636365737352657669657712410a100a0012001a0022002a0032003800420012230a210a067465616d2d6112066372656174651a0022002a04706f647332003a036c6f671a08080012001a002000"), defaultAPIVersion: "", defaultKind: "")
+        #expect(access["kind"] == .string("SelfSubjectAccessReview"))
+        #expect(access["spec"]?["resourceAttributes"] == .object([
+            "namespace": .string("team-a"), "verb": .string("create"), "resource": .string("pods"), "name": .string("log"),
+        ]))
+        // kubectl auth whoami
+        let review = try KubernetesProtobuf.decode(Self.bytes(hex: "6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631121153656c665375626a656374526576696577121a0a100a0012001a0022002a0032003800420012060a040a0012001a002200"), defaultAPIVersion: "", defaultKind: "")
+        #expect(review["apiVersion"] == .string("authentication.k8s.io/v1"))
+        #expect(review["status"] == .object(["userInfo": .object([:])]))
+        // kubectl create token worker --audience=api --duration=10m
+        let token = try KubernetesProtobuf.decode(Self.bytes(hex: "6b3873000a280a1861757468656e7469636174696f6e2e6b38732e696f2f7631120c546f6b656e5265717565737412220a100a0012001a0022002a0032003800420012080a0361706920d8041a040a001200"), defaultAPIVersion: "", defaultKind: "")
+        #expect(token["kind"] == .string("TokenRequest"))
+        #expect(token["spec"] == .object(["audiences": .array([.string("api")]), "expirationSeconds": .integer(600)]))
+    }
+
     @Test func rejectsAnUnknownFieldNumberNamingMessageAndField() throws {
         var typeMeta = ProtobufWriter()
         typeMeta.writeStringField(1, "v1")

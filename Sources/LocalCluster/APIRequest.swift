@@ -51,6 +51,8 @@ struct WatchPlan: Sendable {
     var options: ListRequestOptions
     var table: TableOptions?
     var timeout: Duration
+    /// Stream events as length-prefixed protobuf `WatchEvent`s instead of JSON lines.
+    var protobuf = false
 }
 
 /// A `kubectl logs -f` stream the connection handler is to run.

@@ -47,14 +47,16 @@ final class APIRouter: @unchecked Sendable {
     }
 
     func handle(_ request: APIRequest) -> APIResponse {
+        let response: APIResponse
         do {
             try authorize(request)
-            return try route(request)
+            response = try route(request)
         } catch let error as APIError {
-            return .error(error)
+            response = .error(error)
         } catch {
-            return .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
+            response = .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
         }
+        return Self.negotiated(response, for: request)
     }
 
     /// The answer to a write: the object as the commit already encoded it
@@ -139,7 +141,7 @@ final class APIRouter: @unchecked Sendable {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         case ("POST", let name?) where subresource == "token":
             let endpoint = TokenRequestEndpoint(state: state, issuer: tokenIssuer!)
-            return .json(try endpoint.create(namespace: namespace ?? "", serviceAccount: name, body: try decodeBody(request)), code: 201)
+            return .json(try endpoint.create(namespace: namespace ?? "", serviceAccount: name, body: try decodeBody(request, apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest")), code: 201)
         case ("GET", nil):
             let options = try listOptions(request, type)
             if request.query["watch"] == "true" || request.query["watch"] == "1" {
@@ -158,18 +160,18 @@ final class APIRouter: @unchecked Sendable {
             if let table { return .json(TableConverter(type: type, options: table, now: state.now()).table([object])) }
             return .json(object)
         case ("POST", nil):
-            let body = try decodeBody(request)
+            let body = try decodeBody(request, type)
             let dryRun = request.query["dryRun"] == "All"
             return written(try state.create(type, namespace: namespace, body: body, dryRun: dryRun, strictFields: strict), code: dryRun ? 200 : 201)
         case ("POST", let name?) where subresource == "binding":
-            let body = try decodeBody(request)
+            let body = try decodeBody(request, type)
             guard let node = body["target"]?["name"]?.stringValue else { throw APIError.badRequest("binding has no target.name") }
             let patch = JSONValue.object(["spec": .object(["nodeName": .string(node)])])
             _ = try state.patch(type, namespace: namespace, name: name, contentType: "application/merge-patch+json",
                                 body: JSONCoding.encode(patch), subresource: nil, fieldManager: nil, force: false)
             return .json(.object(["kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .object([:]), "status": .string("Success"), "code": .integer(201)]), code: 201)
         case ("PUT", let name?):
-            return written(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request), subresource: subresource, strictFields: strict))
+            return written(try state.update(type, namespace: namespace, name: name, body: try decodeBody(request, type), subresource: subresource, strictFields: strict))
         case ("PATCH", let name?):
             return written(try state.patch(type, namespace: namespace, name: name, contentType: request.contentType, body: request.body,
                                          subresource: subresource, fieldManager: request.query["fieldManager"], force: request.query["force"] == "true",
@@ -195,11 +197,18 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
-    func decodeBody(_ request: APIRequest) throws -> JSONValue {
+    /// The JSON of a request body for a resource of `type` (YAML, JSON, or protobuf for built-in kinds).
+    func decodeBody(_ request: APIRequest, _ type: ResourceType) throws -> JSONValue {
+        try decodeBody(request, apiVersion: type.apiVersion, kind: type.kind, custom: type.isCustom)
+    }
+
+    /// The JSON of a request body whose kind, when a protobuf body leaves it
+    /// unsaid, is `apiVersion`/`kind` (a subresource's own kind, such as TokenRequest).
+    func decodeBody(_ request: APIRequest, apiVersion: String, kind: String, custom: Bool = false) throws -> JSONValue {
         if request.body.isEmpty { throw APIError.badRequest("the request has no body") }
         if request.contentType.contains("yaml") { return try YAMLConversion.decode(String(decoding: request.body, as: UTF8.self)) }
-        if request.contentType.contains("protobuf") {
-            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+        if KubernetesProtobuf.isProtobuf(contentType: request.contentType) {
+            return try decodeProtobufBody(request, apiVersion: apiVersion, kind: kind, custom: custom)
         }
         do { return try JSONCoding.decode(request.body) } catch {
             throw APIError.badRequest("the body of the request could not be decoded as JSON: \(error)")
@@ -223,7 +232,7 @@ final class APIRouter: @unchecked Sendable {
 
     private func deleteOptions(_ request: APIRequest) throws -> DeleteRequestOptions {
         var options = DeleteRequestOptions()
-        if !request.body.isEmpty, let body = try? JSONCoding.decode(request.body) {
+        if !request.body.isEmpty, let body = try? decodeOptionsBody(request, kind: "DeleteOptions") {
             options.gracePeriodSeconds = body["gracePeriodSeconds"]?.intValue
             options.propagationPolicy = body["propagationPolicy"]?.stringValue
             options.preconditionUID = body["preconditions"]?["uid"]?.stringValue

@@ -128,7 +128,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     // MARK: Watch
 
     private func startWatch(context: ChannelHandlerContext, plan: WatchPlan) {
-        writeStreamHead(context: context, contentType: "application/json")
+        writeStreamHead(context: context, contentType: plan.protobuf ? KubernetesProtobuf.watchMediaType : "application/json")
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let converter = plan.table.map { TableConverter(type: plan.type, options: $0, now: Date()) }
@@ -139,7 +139,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
                 event.object = converter.table([event.object])
                 event.encodedObject = nil
             }
-            let line = event.line
+            let line = plan.protobuf ? KubernetesProtobuf.watchFrame(event) : event.line
             let counts = event.type != "BOOKMARK"
             loop.execute {
                 let (handler, context) = bound.value
@@ -168,7 +168,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             case .failure(let error):
                 let apiError = error as? APIError ?? APIError(code: 500, reason: "InternalError", message: "\(error)")
                 let event = ServerWatchEvent(type: "ERROR", object: apiError.status)
-                self.send(context: context, line: JSONCoding.encode(event.json) + Data("\n".utf8), counts: false)
+                self.send(context: context, line: plan.protobuf ? KubernetesProtobuf.watchFrame(event) : JSONCoding.encode(event.json) + Data("\n".utf8), counts: false)
                 self.endStream(context: context)
             }
         }

@@ -78,7 +78,8 @@ public struct ResourceType: Sendable, Hashable {
 extension ResourceType {
     /// The built-in kinds. Pods, PVCs and namespaces behave as in Kubernetes
     /// as far as the local node agent makes them; RBAC objects are enforced
-    /// (`RBACAuthorizer`); Deployments and the rest are stored and served, not run.
+    /// (`RBACAuthorizer`); Deployments, Jobs, CronJobs, quotas, disruption
+    /// budgets and the rest are stored and served, not run.
     static let builtIn: [ResourceType] = [
         ResourceType(group: "", version: "v1", kind: "Namespace", plural: "namespaces", shortNames: ["ns"], namespaced: false, hasStatus: true),
         ResourceType(group: "", version: "v1", kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"], hasStatus: true),
@@ -101,5 +102,9 @@ extension ResourceType {
         ResourceType(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: ["all"], hasStatus: true),
         ResourceType(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", shortNames: ["sts"], categories: ["all"], hasStatus: true),
         ResourceType(group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", plural: "priorityclasses", shortNames: ["pc"], namespaced: false),
+        ResourceType(group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", shortNames: ["quota"], hasStatus: true),
+        ResourceType(group: "batch", version: "v1", kind: "Job", plural: "jobs", categories: ["all"], hasStatus: true),
+        ResourceType(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", shortNames: ["cj"], categories: ["all"], hasStatus: true),
+        ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", shortNames: ["pdb"], hasStatus: true),
     ]
 }

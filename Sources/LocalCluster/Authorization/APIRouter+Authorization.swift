@@ -19,7 +19,7 @@ extension APIRouter {
         guard request.method == "POST" else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
-        return try AccessReviewEndpoint(authorizer: authorizer).review(type, body: try decodeBody(request), user: request.user)
+        return try AccessReviewEndpoint(authorizer: authorizer).review(type, body: try decodeBody(request, type), user: request.user)
     }
 
     /// Checks a create, update or patch of a Role, ClusterRole, RoleBinding
@@ -32,13 +32,13 @@ extension APIRouter {
         guard let user = request.user, !user.isMaster, type.group == RBACAuthorizer.group, !type.isCustom else { return nil }
         switch (request.method, name) {
         case ("POST", nil):
-            var object = try decodeBody(request)
+            var object = try decodeBody(request, type)
             if type.namespaced, let namespace { object["metadata"]?["namespace"] = .string(namespace) }
             try authorizer.checkEscalation(type, object: object, old: nil, namespace: namespace, user: user)
             return nil
         case ("PUT", let name?):
             guard let old = try? state.get(type, namespace: namespace, name: name) else { return nil }
-            try authorizer.checkEscalation(type, object: try decodeBody(request), old: old, namespace: namespace, user: user)
+            try authorizer.checkEscalation(type, object: try decodeBody(request, type), old: old, namespace: namespace, user: user)
             return nil
         case ("PATCH", let name?):
             let old = try? state.get(type, namespace: namespace, name: name)

@@ -82,6 +82,7 @@ final class APIRouter: @unchecked Sendable {
             return try resource(request, group: "", version: "v1", rest: Array(segments.dropFirst(2)))
         case "apis":
             if segments.count == 1 { return .json(discovery.groupList()) }
+            if let review = ReviewResource.at(segments) { return try self.review(review, request) }
             if segments.count == 2 {
                 guard let group = discovery.group(segments[1]) else { throw notFound() }
                 return .json(group)

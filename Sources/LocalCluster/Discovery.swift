@@ -35,6 +35,10 @@ struct Discovery {
         }
         result.append((AccessReviewEndpoint.group, [AccessReviewEndpoint.version]))
         seen.insert(AccessReviewEndpoint.group)
+        for review in ReviewResource.all where !seen.contains(review.group) {
+            seen.insert(review.group)
+            result.append((review.group, [review.version]))
+        }
         for (group, versions) in customGroupVersions.sorted(by: { $0.key < $1.key }) where !seen.contains(group) {
             result.append((group, versions))
         }
@@ -66,8 +70,9 @@ struct Discovery {
     func resourceList(group: String, version: String) -> JSONValue? {
         if group == AccessReviewEndpoint.group && version == AccessReviewEndpoint.version { return AccessReviewEndpoint.resourceList }
         let served = types.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
-        if served.isEmpty { return nil }
-        var resources: [JSONValue] = []
+        let reviews = ReviewResource.all.filter { $0.group == group && $0.version == version }
+        if served.isEmpty && reviews.isEmpty { return nil }
+        var resources: [JSONValue] = reviews.map(\.discoveryEntry)
         for type in served {
             var entry: [String: JSONValue] = [
                 "name": .string(type.plural), "singularName": .string(type.singular), "namespaced": .bool(type.namespaced),

@@ -12,6 +12,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let router: APIRouter
+    private let authenticator: RequestAuthenticator
     private let threadPool: NIOThreadPool
     private let faults: @Sendable () -> FaultInjection
     private let bookmarkInterval: TimeAmount
@@ -24,9 +25,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private var scheduled: [Scheduled<Void>] = []
     private var repeated: [RepeatedTask] = []
     private var eventsSent = 0
+    /// The user of the connection's verified client certificate, looked up at its first request.
+    private var certificateUser: UserInfo??
 
-    init(router: APIRouter, threadPool: NIOThreadPool, bookmarkInterval: TimeAmount, faults: @escaping @Sendable () -> FaultInjection) {
+    init(router: APIRouter, authenticator: RequestAuthenticator, threadPool: NIOThreadPool, bookmarkInterval: TimeAmount,
+         faults: @escaping @Sendable () -> FaultInjection) {
         self.router = router
+        self.authenticator = authenticator
         self.threadPool = threadPool
         self.bookmarkInterval = bookmarkInterval
         self.faults = faults
@@ -42,6 +47,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case .end:
             guard let requestHead = head else { return }
             head = nil
+            if certificateUser == nil { certificateUser = .some(PeerCertificate.user(of: context)) }
+            let identity = RequestIdentity(certificateUser: certificateUser ?? nil, authorization: requestHead.headers.first(name: "authorization"))
             let request = APIRequest(
                 method: requestHead.method.rawValue, uri: requestHead.uri,
                 accept: requestHead.headers.first(name: "accept") ?? "",
@@ -52,15 +59,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             if latency > .zero {
                 let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
                 context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
-                    self.process(context: context, request: request, keepAlive: requestHead.isKeepAlive, faults: faults)
+                    self.process(context: context, request: request, identity: identity, keepAlive: requestHead.isKeepAlive, faults: faults)
                 }
             } else {
-                process(context: context, request: request, keepAlive: requestHead.isKeepAlive, faults: faults)
+                process(context: context, request: request, identity: identity, keepAlive: requestHead.isKeepAlive, faults: faults)
             }
         }
     }
 
-    private func process(context: ChannelHandlerContext, request: APIRequest, keepAlive: Bool, faults: FaultInjection) {
+    private func process(context: ChannelHandlerContext, request: APIRequest, identity: RequestIdentity, keepAlive: Bool, faults: FaultInjection) {
         if let code = faults.errorCode(verb: APIRouter.verb(request), random: Double.random(in: 0..<1)) {
             let reasons = [409: "Conflict", 410: "Expired", 429: "TooManyRequests", 500: "InternalError"]
             let error = APIError(code: code, reason: reasons[code] ?? "InternalError", message: "injected fault: \(code) (local API server fault injection)")
@@ -68,7 +75,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             return
         }
         let router = self.router
-        threadPool.runIfActive(eventLoop: context.eventLoop) { router.handle(request) }
+        let authenticator = self.authenticator
+        threadPool.runIfActive(eventLoop: context.eventLoop) { () -> APIResponse in
+            var request = request
+            switch authenticator.authenticate(path: request.path, certificateUser: identity.certificateUser, authorization: identity.authorization) {
+            case .authenticated(let user): request.user = user
+            case .unauthenticatedProbe: break
+            case .refused: return .error(.unauthorized)
+            }
+            return router.handle(request)
+        }
             .assumeIsolated()
             .whenComplete { result in
                 switch result {

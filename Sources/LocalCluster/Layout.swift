@@ -8,6 +8,7 @@ import Foundation
 /// ```
 /// <dataDir>/cluster.sqlite                          objects and the watch event log (SQLite, WAL)
 /// <dataDir>/kubeconfig                              default kubeconfig written by `ringmaster local up`
+/// <dataDir>/pki/                                     the cluster's CA and server certificate (`LocalPKI`)
 /// <dataDir>/pods/<namespace>/<name>/<container>.log  container stdout+stderr, served by `pods/log`
 /// <dataDir>/pods/<namespace>/<name>/                 the pod's working area (node agent)
 /// <dataDir>/volumes/<namespace>/<claim>/             the directory bound to a PersistentVolumeClaim
@@ -28,6 +29,9 @@ public struct Layout: Sendable, Hashable {
 
     /// The kubeconfig `ringmaster local up` writes unless told otherwise.
     public var defaultKubeconfig: URL { dataDirectory.appendingPathComponent("kubeconfig") }
+
+    /// The directory holding the cluster's CA, its key and the server certificate.
+    public var pkiDirectory: URL { dataDirectory.appendingPathComponent("pki", isDirectory: true) }
 
     /// The directory holding one pod's files.
     public func podDirectory(namespace: String, name: String) -> URL {

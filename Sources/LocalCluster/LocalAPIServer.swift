@@ -4,10 +4,20 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A single-process Kubernetes API server for development, demos and tests:
-/// the Kubernetes REST and watch protocol over plain HTTP/1.1 on loopback,
-/// with every object in SQLite under `dataDirectory`.
+/// the Kubernetes REST and watch protocol over HTTPS (HTTP/1.1 over TLS) on
+/// loopback, with every object in SQLite under `dataDirectory`.
+///
+/// Security: the server speaks TLS only, with a CA it makes on the first
+/// start of a data directory (`LocalPKI`, under `<dataDir>/pki/`). Every
+/// request must authenticate, with a client certificate signed by that CA
+/// (CN = user, O = groups) or a bearer token one of
+/// `Options.tokenAuthenticators` recognises; anything else gets 401, except
+/// the health probes. A client certificate the CA did not sign fails the
+/// TLS handshake. `writeKubeconfig` writes an administrator's kubeconfig
+/// (`ringmaster-admin`, group `system:masters`).
 ///
 /// What it serves: discovery, OpenAPI for custom resources, core/v1
 /// namespaces, pods (+status, log, binding), services, endpoints, PVCs,
@@ -16,9 +26,11 @@ import NIOPosix
 /// events; coordination.k8s.io/v1 leases; CustomResourceDefinitions and the
 /// kinds they declare (schema validation, defaulting, pruning, status
 /// subresource, printer columns); apps/v1 Deployments and StatefulSets and
-/// PriorityClasses are stored and served but NOT run. RBAC is enforced on
-/// every request that carries a user (`RBACAuthorizer`), with the bootstrap
-/// policy created at start (`BootstrapPolicy`); it listens on loopback only.
+/// PriorityClasses are stored and served but NOT run. Every request is
+/// authenticated (`RequestAuthenticator`: client certificates from the
+/// cluster's CA, `LocalPKI`, or bearer tokens) and authorized by RBAC
+/// (`RBACAuthorizer`), with the bootstrap policy created at start
+/// (`BootstrapPolicy`). It serves HTTPS only.
 /// CEL rules (`x-kubernetes-validations`) in CRD schemas are not evaluated.
 ///
 /// Lifecycle: `start` binds and returns once the server answers; `shutdown`
@@ -33,11 +45,16 @@ public final class LocalAPIServer: @unchecked Sendable {
         public var bookmarkInterval: Duration
         /// How often the garbage collector looks for work.
         public var garbageCollectionInterval: Duration
+        /// Resolve bearer tokens to users, tried in order (client certificates
+        /// need none of them).
+        public var tokenAuthenticators: [any TokenAuthenticator]
 
-        public init(eventWindow: Int = 10_000, bookmarkInterval: Duration = .seconds(10), garbageCollectionInterval: Duration = .milliseconds(200)) {
+        public init(eventWindow: Int = 10_000, bookmarkInterval: Duration = .seconds(10), garbageCollectionInterval: Duration = .milliseconds(200),
+                    tokenAuthenticators: [any TokenAuthenticator] = []) {
             self.eventWindow = eventWindow
             self.bookmarkInterval = bookmarkInterval
             self.garbageCollectionInterval = garbageCollectionInterval
+            self.tokenAuthenticators = tokenAuthenticators
         }
     }
 
@@ -49,6 +66,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         var collector: RepeatedTask
         var baseURL: URL
         var serviceAccountTokens: ServiceAccountTokenAuthenticator
+        var pki: LocalPKI
     }
 
     private let lock = NSLock()
@@ -62,11 +80,14 @@ public final class LocalAPIServer: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Opens the database in `dataDirectory` (creating it if needed) and
-    /// starts serving on `host:port` (`port` 0 picks a free port).
+    /// Opens the database in `dataDirectory` (creating it if needed), loads
+    /// or makes the cluster's PKI, and starts serving HTTPS on `host:port`
+    /// (`port` 0 picks a free port).
     public func start(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, faults: FaultInjection = .none) async throws {
         guard lock.withLock({ running == nil }) else { throw LocalAPIServerError.alreadyRunning }
         let layout = Layout(dataDirectory: dataDirectory)
+        let pki = try LocalPKI.loadOrCreate(directory: layout.pkiDirectory, serverHosts: [host])
+        let tls = try NIOSSLContext(configuration: pki.serverTLSConfiguration())
         let state = try ClusterState(layout: layout, eventWindow: options.eventWindow)
         let tokenIssuer = try ServiceAccountTokenIssuer.loadOrCreate(keyFile: layout.serviceAccountSigningKey)
         let serviceAccountTokens = ServiceAccountTokenAuthenticator(
@@ -81,6 +102,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let router = APIRouter(state: state, tokenIssuer: tokenIssuer)
+        let authenticator = RequestAuthenticator(tokenAuthenticators: options.tokenAuthenticators + [serviceAccountTokens])
         let bookmark = Self.timeAmount(options.bookmarkInterval)
         let faultSource: @Sendable () -> FaultInjection = { [weak self] in self?.faults ?? .none }
         let channel: any Channel
@@ -91,9 +113,11 @@ public final class LocalAPIServer: @unchecked Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(
-                            HTTPConnectionHandler(router: router, threadPool: threadPool, bookmarkInterval: bookmark, faults: faultSource))
+                            HTTPConnectionHandler(router: router, authenticator: authenticator, threadPool: threadPool,
+                                                  bookmarkInterval: bookmark, faults: faultSource))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -103,7 +127,7 @@ public final class LocalAPIServer: @unchecked Sendable {
             throw LocalAPIServerError.bindFailed(host: host, port: port, underlying: "\(error)")
         }
         let boundPort = channel.localAddress?.port ?? port
-        let address = "\(host):\(boundPort)"
+        let address = host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
         router.serverAddress = address
         let logger = self.logger
         let collector = group.next().scheduleRepeatedTask(initialDelay: Self.timeAmount(options.garbageCollectionInterval),
@@ -115,14 +139,19 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
         lock.withLock {
             running = Running(group: group, threadPool: threadPool, channel: channel, state: state, collector: collector,
-                              baseURL: URL(string: "http://\(address)")!, serviceAccountTokens: serviceAccountTokens)
+                              baseURL: URL(string: "https://\(address)")!, serviceAccountTokens: serviceAccountTokens, pki: pki)
         }
-        logger.info("local API server listening", metadata: ["url": "http://\(address)", "data": "\(dataDirectory.path)"])
+        logger.info("local API server listening", metadata: ["url": "https://\(address)", "data": "\(dataDirectory.path)"])
     }
 
-    /// The URL clients use (`http://127.0.0.1:<port>`). Valid after `start`.
+    /// The URL clients use (`https://127.0.0.1:<port>`). Valid after `start`.
     public var baseURL: URL {
-        lock.withLock { running?.baseURL ?? URL(string: "http://127.0.0.1:0")! }
+        lock.withLock { running?.baseURL ?? URL(string: "https://127.0.0.1:0")! }
+    }
+
+    /// The cluster's CA and certificates; nil until `start`.
+    public var pki: LocalPKI? {
+        lock.withLock { running?.pki }
     }
 
     /// The authenticator of the ServiceAccount tokens this server signs (for
@@ -140,34 +169,6 @@ public final class LocalAPIServer: @unchecked Sendable {
     /// The last resourceVersion assigned.
     public var resourceVersion: Int64 {
         lock.withLock { running?.state }?.currentResourceVersion ?? 0
-    }
-
-    /// Writes a kubeconfig whose current context points at this server
-    /// (cluster, user and context are all named `ringmaster-local`).
-    public func writeKubeconfig(to url: URL) throws {
-        let server = baseURL.absoluteString
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: ringmaster-local
-              cluster:
-                server: \(server)
-            users:
-            - name: ringmaster-local
-              user: {}
-            contexts:
-            - name: ringmaster-local
-              context:
-                cluster: ringmaster-local
-                user: ringmaster-local
-                namespace: default
-            current-context: ringmaster-local
-            preferences: {}
-
-            """
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
     }
 
     /// Stops serving and closes every connection. Idempotent.
@@ -190,11 +191,13 @@ public final class LocalAPIServer: @unchecked Sendable {
 /// Why the local API server could not start.
 public enum LocalAPIServerError: Error, CustomStringConvertible {
     case alreadyRunning
+    case notRunning
     case bindFailed(host: String, port: Int, underlying: String)
 
     public var description: String {
         switch self {
         case .alreadyRunning: return "the local API server is already running"
+        case .notRunning: return "the local API server is not running"
         case .bindFailed(let host, let port, let underlying): return "cannot listen on \(host):\(port): \(underlying)"
         }
     }

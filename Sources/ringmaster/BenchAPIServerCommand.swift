@@ -7,7 +7,8 @@ import NIOCore
 import NIOFoundationCompat
 
 /// `ringmaster bench apiserver`: create, list and watch throughput of the
-/// local API server, in-process on a temporary data directory, over HTTP.
+/// local API server, in-process on a temporary data directory, over HTTPS
+/// as its administrator (a client certificate in `system:masters`).
 ///
 /// Prints TSV rows: benchmark, operation, objects, concurrency, seconds,
 /// objects_per_second. `create` is acknowledged (durable) creates of
@@ -42,7 +43,15 @@ struct BenchAPIServerCommand: AsyncParsableCommand {
         let base = server.baseURL.absoluteString + "/api/v1/namespaces/default/configmaps"
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let startRV = try await Self.listResourceVersion(client, base)
+            guard let pki = server.pki else { throw BenchAPIServerError(message: "the server has no PKI") }
+            let tls = try pki.clientTLSConfiguration(user: LocalAPIServer.adminUser, groups: LocalAPIServer.adminGroups)
+            // A request to `url` over TLS as the administrator.
+            let authenticated: @Sendable (String) -> HTTPClientRequest = { url in
+                var request = HTTPClientRequest(url: url)
+                request.tlsConfiguration = tls
+                return request
+            }
+            let startRV = try await Self.listResourceVersion(client, authenticated(base))
             print("benchmark\toperation\tobjects\tconcurrency\tseconds\tobjects_per_second")
 
             // Create.
@@ -56,7 +65,7 @@ struct BenchAPIServerCommand: AsyncParsableCommand {
                             var index = worker
                             while index < total {
                                 let body = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench-\#(index)"},"data":{"index":"\#(index)"}}"#
-                                var request = HTTPClientRequest(url: base)
+                                var request = authenticated(base)
                                 request.method = .POST
                                 request.headers.add(name: "Content-Type", value: "application/json")
                                 request.body = .bytes(ByteBuffer(string: body))
@@ -76,7 +85,7 @@ struct BenchAPIServerCommand: AsyncParsableCommand {
             var listed = 0
             let listTime = try await clock.measure {
                 for _ in 0..<lists {
-                    let response = try await client.execute(HTTPClientRequest(url: base), timeout: .seconds(60))
+                    let response = try await client.execute(authenticated(base), timeout: .seconds(60))
                     let body = try await response.body.collect(upTo: 1 << 30)
                     let list = try JSONDecoder().decode(ListCount.self, from: Data(buffer: body))
                     listed += list.items.count
@@ -87,7 +96,7 @@ struct BenchAPIServerCommand: AsyncParsableCommand {
             // Watch: replay every create from the resourceVersion before them.
             var received = 0
             let watchTime = try await clock.measure {
-                let response = try await client.execute(HTTPClientRequest(url: base + "?watch=true&resourceVersion=\(startRV)&timeoutSeconds=120"), timeout: .seconds(120))
+                let response = try await client.execute(authenticated(base + "?watch=true&resourceVersion=\(startRV)&timeoutSeconds=120"), timeout: .seconds(120))
                 var pending = ByteBuffer()
                 outer: for try await var chunk in response.body {
                     pending.writeBuffer(&chunk)
@@ -114,9 +123,9 @@ struct BenchAPIServerCommand: AsyncParsableCommand {
         var items: [Item]
     }
 
-    private static func listResourceVersion(_ client: HTTPClient, _ url: String) async throws -> String {
+    private static func listResourceVersion(_ client: HTTPClient, _ request: HTTPClientRequest) async throws -> String {
         struct Meta: Decodable { var metadata: [String: String] }
-        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return try JSONDecoder().decode(Meta.self, from: Data(buffer: body)).metadata["resourceVersion"] ?? "0"
     }

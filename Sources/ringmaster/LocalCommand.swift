@@ -21,7 +21,10 @@ struct LocalUpCommand: AsyncParsableCommand {
         abstract: "Start the local API server and write a kubeconfig for it.",
         discussion: """
             State lives in --data-dir (SQLite); a restart on the same directory comes back with every object.
-            RBAC is enforced on requests that carry a user; Deployments and StatefulSets are stored and served but not run; CEL rules in CRDs are not evaluated.
+            It serves HTTPS only, with a CA made on the first start (<data-dir>/pki/, reused later); the kubeconfig holds
+            that CA and an administrator's client certificate (ringmaster-admin, group system:masters). Every request must
+            authenticate with a client certificate from that CA or a bearer token (--token-auth-file); others get 401.
+            RBAC is enforced on every request; Deployments and StatefulSets are stored and served but not run; CEL rules in CRDs are not evaluated.
             Pods run as local processes that die with this one, even if it is killed with SIGKILL (Linux, through setpriv --pdeathsig).
             """
     )
@@ -34,6 +37,11 @@ struct LocalUpCommand: AsyncParsableCommand {
 
     @Option(help: "Where to write the kubeconfig (default: <data-dir>/kubeconfig).")
     var kubeconfig: String?
+
+    @Option(help: ArgumentHelp(
+        "A CSV file of bearer tokens, one a line: token,user,uid,\"group1,group2\" (as kube-apiserver's --token-auth-file).",
+        valueName: "file"))
+    var tokenAuthFile: String?
 
     @Option(help: "Fault injection for client testing, e.g. 'error=500:0.1:get|list,drop-watch-after=5,latency-ms=50'. Off by default.")
     var fault: String?
@@ -59,7 +67,11 @@ struct LocalUpCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory()).standardizedFileURL
         let kubeconfigURL = kubeconfig.map { URL(fileURLWithPath: $0) } ?? Layout(dataDirectory: dataDirectory).defaultKubeconfig
         let faults = try fault.map(FaultInjection.init(parsing:)) ?? .none
-        let server = LocalAPIServer(logger: logger)
+        var options = LocalAPIServer.Options()
+        if let tokenAuthFile {
+            options.tokenAuthenticators.append(try StaticTokenAuthenticator(contentsOf: URL(fileURLWithPath: tokenAuthFile)))
+        }
+        let server = LocalAPIServer(options: options, logger: logger)
         let readiness = LocalClusterReadiness()
         let apiServer = LocalAPIServerService(
             server: server, port: port, dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, faults: faults,

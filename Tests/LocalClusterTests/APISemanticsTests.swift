@@ -8,7 +8,7 @@ import Testing
 @Suite struct APISemanticsTests {
     @Test func staleResourceVersionConflicts() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let created = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("c1"))
         #expect(created.status == 201)
         var update = created.body
@@ -25,7 +25,7 @@ import Testing
 
     @Test func generationAndStatusSeparation() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         #expect(try await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", TestObjects.widgetCRD).status == 201)
         let path = "/apis/test.ringmaster.dev/v1/namespaces/default/widgets"
         var widget = TestObjects.widget("w1")
@@ -55,7 +55,7 @@ import Testing
 
     @Test func schemaValidationNamesTheField() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         _ = try await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", TestObjects.widgetCRD)
         let path = "/apis/test.ringmaster.dev/v1/namespaces/default/widgets"
         let tooSmall = try await api.post(path, TestObjects.widget("w0", size: 0))
@@ -78,7 +78,7 @@ import Testing
 
     @Test func finalizersHoldDeletion() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         var object = TestObjects.configMap("held")
         object["metadata"]?["finalizers"] = .array([.string("example.com/hold")])
         #expect(try await api.post("/api/v1/namespaces/default/configmaps", object).status == 201)
@@ -94,7 +94,7 @@ import Testing
 
     @Test func labelAndFieldSelectors() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         for (name, tier) in [("a", "web"), ("b", "db"), ("c", "web")] {
             _ = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap(name, labels: ["tier": tier, "app": "x"]))
         }
@@ -118,7 +118,7 @@ import Testing
 
     @Test func paginationWithLimitAndContinue() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         for i in 0..<5 { _ = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("p\(i)")) }
         var seen: [String] = []
         var token = ""
@@ -136,7 +136,7 @@ import Testing
 
     @Test func watchReplaysFromResourceVersionAndExpiresPastTheWindow() async throws {
         let cluster = try await LocalClusterFixture.start(options: .init(eventWindow: 5))
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let first = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("w0"))
         let start = first.body["metadata"]?["resourceVersion"]?.stringValue ?? ""
         for i in 1...3 { _ = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("w\(i)")) }
@@ -155,7 +155,7 @@ import Testing
 
     @Test func bookmarksCarryTheCurrentResourceVersion() async throws {
         let cluster = try await LocalClusterFixture.start(options: .init(bookmarkInterval: .milliseconds(200)))
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let created = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("b0"))
         let rv = created.body["metadata"]?["resourceVersion"]?.stringValue ?? ""
         let events = try await api.watch("/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=\(rv)") {
@@ -168,7 +168,7 @@ import Testing
 
     @Test func watchSeesLiveChangesInOrder() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let list = try await api.get("/api/v1/namespaces/default/configmaps")
         let rv = list.body["metadata"]?["resourceVersion"]?.stringValue ?? "0"
         async let events = api.watch("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(rv)") { $0.count >= 3 }

@@ -5,11 +5,54 @@ import KubeClient
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import NIOSSL
+import RingmasterTesting
 
-/// Plain HTTP access to a local API server for the semantics tests: raw
+/// Raw HTTPS access to a local API server for the semantics tests: raw
 /// requests and raw watch streams, so the tests check the wire protocol.
+/// It trusts the cluster's CA and authenticates as the kubeconfig's user
+/// (by default the fixture's administrator).
 struct APITestClient {
     var baseURL: URL
+    /// Trust and client certificate for every request.
+    var tls: TLSConfiguration
+    /// Sent as the `Authorization` header when set (`Bearer <token>`).
+    var authorization: String?
+
+    init(baseURL: URL, tls: TLSConfiguration, authorization: String? = nil) {
+        self.baseURL = baseURL
+        self.tls = tls
+        self.authorization = authorization
+    }
+
+    /// A client for what `config` names: its server, CA, and client
+    /// certificate or token.
+    init(config: KubeConfig) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = config.tls.certificateAuthorityPEM {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca)))
+        }
+        if let certificate = config.tls.clientCertificatePEM, let key = config.tls.clientKeyPEM {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificate)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key), format: .pem))
+        }
+        var authorization: String?
+        if case .token(let token) = config.credentials { authorization = "Bearer \(token)" }
+        self.init(baseURL: URL(string: config.server)!, tls: tls, authorization: authorization)
+    }
+
+    /// The fixture's administrator (`system:masters`).
+    init(_ cluster: LocalClusterFixture) throws {
+        try self.init(config: cluster.kubeConfig)
+    }
+
+    /// A request to `path` with this client's TLS settings and credentials.
+    func makeRequest(_ path: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        request.tlsConfiguration = tls
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        return request
+    }
 
     struct Response {
         var status: Int
@@ -19,7 +62,7 @@ struct APITestClient {
 
     func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, contentType: String = "application/json",
                  rawBody: String? = nil, accept: String = "application/json") async throws -> Response {
-        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        var request = makeRequest(path)
         request.method = method
         request.headers.add(name: "Accept", value: accept)
         if let body {
@@ -47,7 +90,7 @@ struct APITestClient {
     /// Opens a watch and collects events until `until` returns true for the
     /// events so far, the stream ends, or `timeout` passes.
     func watch(_ path: String, timeout: Duration = .seconds(10), until: @escaping @Sendable ([JSONValue]) -> Bool) async throws -> [JSONValue] {
-        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        var request = makeRequest(path)
         request.method = .GET
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 5))
         return try await withThrowingTaskGroup(of: [JSONValue]?.self) { group in

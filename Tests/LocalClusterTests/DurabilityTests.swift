@@ -13,6 +13,8 @@ import Testing
     struct ServerProcess {
         var process: Process
         var baseURL: URL
+        /// The server's administrator, from the kubeconfig it wrote.
+        var api: APITestClient
 
         static func start(dataDirectory: URL) async throws -> ServerProcess {
             let kubeconfig = dataDirectory.appendingPathComponent("kubeconfig")
@@ -24,10 +26,8 @@ import Testing
             process.standardError = FileHandle.nullDevice
             try process.run()
             for _ in 0..<100 {
-                if let text = try? String(contentsOf: kubeconfig, encoding: .utf8),
-                   let line = text.split(separator: "\n").first(where: { $0.contains("server: ") }),
-                   let url = URL(string: String(line.split(separator: " ").last ?? "")) {
-                    return ServerProcess(process: process, baseURL: url)
+                if let config = try? KubeConfig.load(kubeconfigPath: kubeconfig.path), let url = URL(string: config.server) {
+                    return ServerProcess(process: process, baseURL: url, api: try APITestClient(config: config))
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -47,9 +47,9 @@ import Testing
         func append(_ event: JSONValue) { events.append(event) }
     }
 
-    static func follow(_ url: String, into log: EventLog, until: @escaping @Sendable ([JSONValue]) -> Bool) async {
+    static func follow(_ path: String, with api: APITestClient, into log: EventLog, until: @escaping @Sendable ([JSONValue]) -> Bool) async {
         do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(api.makeRequest(path), timeout: .seconds(30))
             var pending = Data()
             for try await chunk in response.body {
                 pending.append(Data(buffer: chunk))
@@ -70,14 +70,14 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ringmaster-durability-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try await ServerProcess.start(dataDirectory: directory)
-        let api = APITestClient(baseURL: first.baseURL)
+        let api = first.api
         let startRV = try await api.get("/api/v1/namespaces/default/configmaps").body["metadata"]?["resourceVersion"]?.stringValue ?? "0"
         let firstLog = EventLog()
         let acknowledged = AcknowledgedNames()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await Self.follow(first.baseURL.absoluteString + "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(startRV)",
-                                  into: firstLog) { _ in false }
+                await Self.follow("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(startRV)",
+                                  with: api, into: firstLog) { _ in false }
             }
             group.addTask {
                 var i = 0
@@ -98,7 +98,7 @@ import Testing
 
         let second = try await ServerProcess.start(dataDirectory: directory)
         defer { second.process.terminate(); second.process.waitUntilExit() }
-        let restarted = APITestClient(baseURL: second.baseURL)
+        let restarted = second.api
         // The restarted server may get the same port back; a pooled connection
         // to the killed process then fails once, as it would for any client.
         func retrying<T>(_ body: () async throws -> T) async throws -> T {
@@ -115,8 +115,8 @@ import Testing
         let secondLog = EventLog()
         let expected = stored
         let seenNames = Set(seenBefore.compactMap { $0["object"]?["metadata"]?["name"]?.stringValue })
-        await Self.follow(second.baseURL.absoluteString + "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(lastRV)&timeoutSeconds=3",
-                          into: secondLog) { events in
+        await Self.follow("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(lastRV)&timeoutSeconds=3",
+                          with: restarted, into: secondLog) { events in
             seenNames.union(events.compactMap { $0["object"]?["metadata"]?["name"]?.stringValue }) == expected
         }
         let resumed = await secondLog.events

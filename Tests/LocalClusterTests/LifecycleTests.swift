@@ -25,7 +25,7 @@ import Testing
 
     @Test func foregroundDeletionWaitsForBlockingDependents() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let parent = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("parent")).body
         var child = TestObjects.configMap("child")
         child["metadata"]?["ownerReferences"] = .array([Self.owner(parent, block: true)])
@@ -44,7 +44,7 @@ import Testing
 
     @Test func orphanDeletionKeepsDependents() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let parent = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("parent")).body
         var child = TestObjects.configMap("child")
         child["metadata"]?["ownerReferences"] = .array([Self.owner(parent, block: false)])
@@ -59,7 +59,7 @@ import Testing
 
     @Test func scheduledPodsTerminateGracefully() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         // Never scheduled: deleted at once.
         _ = try await api.post("/api/v1/namespaces/default/pods", TestObjects.pod("unscheduled"))
         _ = try await api.delete("/api/v1/namespaces/default/pods/unscheduled")
@@ -82,7 +82,7 @@ import Testing
 
     @Test func deletingANamespaceDeletesItsContents() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         _ = try await api.post("/api/v1/namespaces", .object(["apiVersion": .string("v1"), "kind": .string("Namespace"), "metadata": .object(["name": .string("team")])]))
         #expect(try await api.post("/api/v1/namespaces/team/configmaps", TestObjects.configMap("c")).status == 201)
         #expect(try await api.post("/api/v1/namespaces/missing/configmaps", TestObjects.configMap("c")).status == 404)
@@ -94,7 +94,7 @@ import Testing
 
     @Test func kubectlLogsReadsTheContainerLogFile() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         _ = try await api.post("/api/v1/namespaces/default/pods", TestObjects.pod("logger"))
         let file = Layout(dataDirectory: cluster.dataDirectory).containerLog(namespace: "default", pod: "logger", container: "main")
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -108,7 +108,7 @@ import Testing
 
     @Test func faultInjectionAnswersErrorsAndDropsWatches() async throws {
         let cluster = try await LocalClusterFixture.start(faults: FaultInjection(errors: [.init(code: 500, rate: 1, verbs: ["create"])]))
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let failed = try await api.post("/api/v1/namespaces/default/configmaps", TestObjects.configMap("x"))
         #expect(failed.status == 500)
         #expect(try await api.get("/api/v1/namespaces/default/configmaps").status == 200)

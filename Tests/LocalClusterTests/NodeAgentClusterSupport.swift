@@ -31,7 +31,7 @@ struct NodeAgentCluster {
         gpus: Int64 = 0, _ body: (NodeAgentCluster) async throws -> Void
     ) async throws {
         let cluster = try await LocalClusterFixture.start()
-        let client = try KubernetesClient(config: KubeConfig(server: cluster.baseURL.absoluteString), options: ClientOptions(qps: nil))
+        let client = try KubernetesClient(config: cluster.kubeConfig, options: ClientOptions(qps: nil))
         var logger = Logger(label: "test.node-agent")
         logger.logLevel = .warning
         let agent = NodeAgent(configuration: configuration(for: cluster, gpus: gpus), client: client, logger: logger)

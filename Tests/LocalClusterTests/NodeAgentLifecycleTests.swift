@@ -159,7 +159,7 @@ struct NodeAgentLifecycleTests {
 
     @Test func podsStartedBeforeTheAgentRestartedAreMarkedFailed() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let client = try KubernetesClient(config: KubeConfig(server: cluster.baseURL.absoluteString), options: ClientOptions(qps: nil))
+        let client = try KubernetesClient(config: cluster.kubeConfig, options: ClientOptions(qps: nil))
         let configuration = NodeAgentCluster.configuration(for: cluster)
         let pidFile = cluster.dataDirectory.appendingPathComponent("pid")
         var pid: Int32 = 0

@@ -67,7 +67,7 @@ struct NodeAgentServiceAccountTests {
             #expect(Self.value("token", in: log) == "absent")
             #expect(Self.value("host", in: log)?.hasPrefix("127.0.0.1 port=") == true)  // the API server is still named
 
-            let api = APITestClient(baseURL: cluster.cluster.baseURL)
+            let api = try APITestClient(cluster.cluster)
             let account = JSONValue.object(["metadata": .object(["name": "quiet"]), "automountServiceAccountToken": false])
             #expect(try await api.post("/api/v1/namespaces/default/serviceaccounts", account).status == 201)
             var quiet = NodeAgentCluster.shellPod("quiet", script: Self.probeScript)
@@ -93,7 +93,7 @@ struct NodeAgentServiceAccountTests {
                 $0.mainState?.waiting?.reason == "CreateContainerConfigError"
             }
             #expect(waiting?.mainState?.waiting?.message == "error looking up service account default/late: serviceaccount \"late\" not found")
-            let api = APITestClient(baseURL: cluster.cluster.baseURL)
+            let api = try APITestClient(cluster.cluster)
             #expect(try await api.post("/api/v1/namespaces/default/serviceaccounts", .object(["metadata": .object(["name": "late"])])).status == 201)
             let done = try await cluster.waitForPod("waits") { $0.phase == "Succeeded" }
             #expect(done != nil)

@@ -32,7 +32,7 @@ struct TokenRequestTests {
 
     @Test func aTokenRequestAnswersWithASignedTokenThatAuthenticates() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let account = try await api.post("/api/v1/namespaces/default/serviceaccounts", .object(["metadata": .object(["name": "trainer"])]))
         #expect(account.status == 201)
         let before = Date()
@@ -60,7 +60,7 @@ struct TokenRequestTests {
 
     @Test func aTokenBoundToAPodNamesItAndDiesWithIt() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let pod = try await api.post("/api/v1/namespaces/default/pods", Self.pod("p", serviceAccount: "default"))
         #expect(pod.status == 201)
         let answer = try await api.post("/api/v1/namespaces/default/serviceaccounts/default/token",
@@ -84,7 +84,7 @@ struct TokenRequestTests {
 
     @Test func badTokenRequestsGetTheRealServersAnswers() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         let base = "/api/v1/namespaces/default/serviceaccounts"
 
         let short = try await api.post("\(base)/default/token", Self.tokenRequest(expirationSeconds: 300))
@@ -130,7 +130,7 @@ struct TokenRequestTests {
 
     @Test func everyNamespaceHasADefaultServiceAccountAndDiscoveryListsTheTokenSubresource() async throws {
         let cluster = try await LocalClusterFixture.start()
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         #expect(try await api.get("/api/v1/namespaces/default/serviceaccounts/default").status == 200)
         #expect(try await api.get("/api/v1/namespaces/kube-system/serviceaccounts/default").status == 200)
         #expect(try await api.post("/api/v1/namespaces", .object(["metadata": .object(["name": "team-a"])])).status == 201)
@@ -147,7 +147,7 @@ struct TokenRequestTests {
     @Test func kubectlCreateTokenPrintsATokenThatAuthenticates() async throws {
         let cluster = try await LocalClusterFixture.start()
         try await KubectlAcceptanceTests.kubectl(cluster, ["create", "serviceaccount", "robot"], allowFailure: true)
-        let api = APITestClient(baseURL: cluster.baseURL)
+        let api = try APITestClient(cluster)
         if try await api.get("/api/v1/namespaces/default/serviceaccounts/robot").status != 200 {
             #expect(try await api.post("/api/v1/namespaces/default/serviceaccounts", .object(["metadata": .object(["name": "robot"])])).status == 201)
         }

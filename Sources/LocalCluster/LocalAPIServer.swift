@@ -126,7 +126,7 @@ public final class LocalAPIServer: @unchecked Sendable {
     }
 
     /// Writes a kubeconfig whose current context points at this server
-    /// (cluster, user and context are all named `ringmaster-local`).
+    /// (cluster, user and context are all named `ringmaster-local`), mode 0600.
     public func writeKubeconfig(to url: URL) throws {
         let server = baseURL.absoluteString
         let text = """
@@ -150,7 +150,7 @@ public final class LocalAPIServer: @unchecked Sendable {
 
             """
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try PrivateFiles.writeAtomically(Data(text.utf8), to: url)
     }
 
     /// Stops serving and closes every connection. Idempotent.

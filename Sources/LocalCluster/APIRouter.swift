@@ -131,6 +131,10 @@ final class APIRouter: @unchecked Sendable {
                 || (type.group.isEmpty && type.plural == "serviceaccounts" && subresource == "token" && tokenIssuer != nil)
             if !allowed { throw notFound() }
         }
+        try RequestMediaType.check(request, type: type)
+        if ["POST", "PUT", "PATCH"].contains(request.method) {
+            try ObjectValidator.validateRequestNamespace(namespace, type: type, name: name)
+        }
         // fieldValidation=Strict (kubectl's default) rejects unknown fields of
         // custom resources; Warn and Ignore prune them silently.
         let strict = request.query["fieldValidation"] == "Strict"
@@ -263,7 +267,9 @@ final class APIRouter: @unchecked Sendable {
         } else {
             throw APIError.badRequest("a container name must be specified for pod \(pod), choose one of: [\(containers.joined(separator: " "))]")
         }
-        let file = state.layout.containerLog(namespace: namespace, pod: pod, container: container)
+        guard let file = try? state.layout.containerLog(namespace: namespace, pod: pod, container: container) else {
+            throw APIError.badRequest("container \(container) is not valid for pod \(pod)")
+        }
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw APIError.badRequest("container \"\(container)\" in pod \"\(pod)\" is waiting to start: no log has been written yet")
         }

@@ -43,9 +43,7 @@ extension ClusterState {
             } while objects[type.storageName]?[Self.objectKey(namespace: namespace, name: name)] != nil
             metadata["name"] = .string(name)
         }
-        try validateName(type, name)
         let key = Self.objectKey(namespace: type.namespaced ? namespace : nil, name: name)
-        if objects[type.storageName]?[key] != nil { throw APIError.alreadyExists(type, name) }
         metadata["uid"] = .string(UUID().uuidString.lowercased())
         metadata["creationTimestamp"] = .string(timestamp())
         metadata["generation"] = .integer(1)
@@ -55,6 +53,8 @@ extension ClusterState {
         object["metadata"] = .object(metadata)
         if type.isCustom && type.hasStatus { object["status"] = nil }
         object = try prepareForCreate(type, object, strictFields: strictFields)
+        try ObjectValidator.validate(type, object)
+        if objects[type.storageName]?[key] != nil { throw APIError.alreadyExists(type, name) }
         if dryRun { return object }
         let stored = try commit(type, key: key, object: object, previous: nil, eventType: "ADDED")
         if type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions" { registerCustomTypes(stored) }
@@ -71,29 +71,6 @@ extension ClusterState {
             if group != type.group {
                 throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(type.apiVersion))")
             }
-        }
-    }
-
-    private func validateName(_ type: ResourceType, _ name: String) throws {
-        if type.group == "rbac.authorization.k8s.io" {
-            // RBAC names are path segments (`system:discovery`), as the real server validates them.
-            let problem = name == "." || name == ".." ? "may not be '\(name)'"
-                : name.contains("/") ? "may not contain '/'" : name.contains("%") ? "may not contain '%'" : nil
-            if let problem {
-                throw APIError.invalid(type, name, [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(problem)", field: "metadata.name")])
-            }
-            return
-        }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
-        let label = type.kind == "Namespace" || type.kind == "Service"
-        let characters = Array(name)
-        func alphanumeric(_ c: Character) -> Bool { c.isASCII && (c.isLowercase || c.isNumber) }
-        let ok = !characters.isEmpty && characters.count <= (label ? 63 : 253) && characters.allSatisfy(allowed.contains)
-            && alphanumeric(characters.first!) && alphanumeric(characters.last!) && !(label && name.contains("."))
-        if !ok {
-            let what = label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
-                : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-            throw APIError.invalid(type, name, [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(what)", field: "metadata.name")])
         }
     }
 
@@ -181,6 +158,7 @@ extension ClusterState {
         }
         if type.isCustom { object = try validateCustom(type, object, old: old, strict: strictFields) }
         if type.group.isEmpty && type.plural == "secrets" { object = Self.foldStringData(object) }
+        try ObjectValidator.validate(type, object, metadataOnly: subresource == "status")
         if Self.withoutVolatile(object) == Self.withoutVolatile(old) { return old }
         if Self.specPart(object) != Self.specPart(old) {
             object["metadata"]?["generation"] = .integer((old["metadata"]?["generation"]?.intValue ?? 1) + 1)

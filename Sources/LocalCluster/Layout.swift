@@ -16,6 +16,9 @@ import Foundation
 ///
 /// The node agent writes the container log file (appending); the API server
 /// only reads it, so `kubectl logs` shows whatever the process has written so far.
+///
+/// The data directory and the pod directories are 0700; the database (with
+/// its `-wal` and `-shm`), the kubeconfig and the logs are 0600.
 public struct Layout: Sendable, Hashable {
     /// The root of the cluster's state.
     public var dataDirectory: URL
@@ -34,21 +37,24 @@ public struct Layout: Sendable, Hashable {
     public var pkiDirectory: URL { dataDirectory.appendingPathComponent("pki", isDirectory: true) }
 
     /// The directory holding one pod's files.
-    public func podDirectory(namespace: String, name: String) -> URL {
-        dataDirectory.appendingPathComponent("pods", isDirectory: true)
-            .appendingPathComponent(namespace, isDirectory: true)
-            .appendingPathComponent(name, isDirectory: true)
+    ///
+    /// Every path built from a name is confined to the data directory: a
+    /// namespace, pod, container or claim name that is empty, `.`, `..` or
+    /// holds `/` is refused with a `containerConfig` error (see `ConfinedPath`).
+    public func podDirectory(namespace: String, name: String) throws(NodeAgentError) -> URL {
+        try ConfinedPath.join(dataDirectory.appendingPathComponent("pods", isDirectory: true),
+                              [(namespace, "namespace"), (name, "pod name")])
     }
 
     /// The log file of one container of a pod (stdout and stderr interleaved).
-    public func containerLog(namespace: String, pod: String, container: String) -> URL {
-        podDirectory(namespace: namespace, name: pod).appendingPathComponent("\(container).log")
+    public func containerLog(namespace: String, pod: String, container: String) throws(NodeAgentError) -> URL {
+        let directory = try podDirectory(namespace: namespace, name: pod)
+        return directory.appendingPathComponent(try ConfinedPath.component(container, role: "container name") + ".log")
     }
 
     /// The directory bound to a PersistentVolumeClaim.
-    public func volumeDirectory(namespace: String, claim: String) -> URL {
-        dataDirectory.appendingPathComponent("volumes", isDirectory: true)
-            .appendingPathComponent(namespace, isDirectory: true)
-            .appendingPathComponent(claim, isDirectory: true)
+    public func volumeDirectory(namespace: String, claim: String) throws(NodeAgentError) -> URL {
+        try ConfinedPath.join(dataDirectory.appendingPathComponent("volumes", isDirectory: true),
+                              [(namespace, "namespace"), (claim, "claim name")])
     }
 }

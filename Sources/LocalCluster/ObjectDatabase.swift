@@ -21,9 +21,18 @@ final class ObjectDatabase {
 
     private let queue: DatabaseQueue
 
-    /// Opens (creating if needed) the database at `url`.
+    /// Opens (creating if needed) the database at `url`. The directory holding
+    /// it (the data directory) is made 0700, tightened if it exists with looser
+    /// modes, and the database with its `-wal` and `-shm` files is 0600: it
+    /// holds every Secret.
     init(url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(url.deletingLastPathComponent())
+        if FileManager.default.fileExists(atPath: url.path) {
+            for suffix in ["", "-wal", "-shm"] { try PrivateFiles.restrict(URL(fileURLWithPath: url.path + suffix)) }
+        } else {
+            // SQLite gives the -wal and -shm files the mode of the database file.
+            try PrivateFiles.write(Data(), to: url)
+        }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")

@@ -255,7 +255,7 @@ final class DemoSession: ServiceLifecycle.Service, Sendable {
         if FileManager.default.fileExists(atPath: path) { return URL(fileURLWithPath: path) }
         let mount = WorkerLayout.storageMountPath
         let relative = path.hasPrefix(mount + "/") ? String(path.dropFirst(mount.count + 1)) : (path as NSString).lastPathComponent
-        return layout.volumeDirectory(namespace: job.metadata.namespace ?? "default", claim: claim)
+        return (try? layout.volumeDirectory(namespace: job.metadata.namespace ?? "default", claim: claim))?
             .appendingPathComponent(relative)
     }
 

@@ -96,7 +96,7 @@ import Testing
         let cluster = try await LocalClusterFixture.start()
         let api = try APITestClient(cluster)
         _ = try await api.post("/api/v1/namespaces/default/pods", TestObjects.pod("logger"))
-        let file = Layout(dataDirectory: cluster.dataDirectory).containerLog(namespace: "default", pod: "logger", container: "main")
+        let file = try Layout(dataDirectory: cluster.dataDirectory).containerLog(namespace: "default", pod: "logger", container: "main")
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("line 1\nline 2\nline 3\n".utf8).write(to: file)
         let all = try await KubectlAcceptanceTests.kubectl(cluster, ["logs", "logger"])

@@ -112,14 +112,14 @@ struct NodeAgentSchedulingTests {
             HostsEntry(address: "127.0.0.3", hostname: "job-worker-1", subdomain: "job", namespace: "ml"),
             HostsEntry(address: "127.0.0.2", hostname: "job-worker-0", subdomain: "job", namespace: "ml"),
         ], namespace: "ml")
-        let text = try String(contentsOf: file.path(for: "ml"), encoding: .utf8)
+        let text = try String(contentsOf: try file.path(for: "ml"), encoding: .utf8)
         let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(lines == [
             "127.0.0.2 job-worker-0.job.ml.svc.cluster.local job-worker-0.job.ml.svc job-worker-0.job job-worker-0",
             "127.0.0.3 job-worker-1.job.ml.svc.cluster.local job-worker-1.job.ml.svc job-worker-1.job job-worker-1",
         ])
         try file.write([], namespace: "ml")
-        let emptied = try String(contentsOf: file.path(for: "ml"), encoding: .utf8)
+        let emptied = try String(contentsOf: try file.path(for: "ml"), encoding: .utf8)
         #expect(!emptied.contains("job-worker"))
     }
 

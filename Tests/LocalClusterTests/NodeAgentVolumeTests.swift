@@ -20,7 +20,7 @@ struct NodeAgentVolumeTests {
                     spec: PersistentVolumeClaimSpec(
                         accessModes: ["ReadWriteMany"], resources: ResourceRequirements(requests: ["storage": "1Gi"]))),
                 in: "default")
-            let claimDirectory = Layout(dataDirectory: env.cluster.dataDirectory).volumeDirectory(namespace: "default", claim: "shared")
+            let claimDirectory = try Layout(dataDirectory: env.cluster.dataDirectory).volumeDirectory(namespace: "default", claim: "shared")
             try await NodeAgentCluster.eventually("the claim to bind") {
                 let claim = try await env.client.persistentVolumeClaims.get("shared", in: "default")
                 return claim.status?.phase == "Bound"

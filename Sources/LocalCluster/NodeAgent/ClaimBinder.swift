@@ -55,16 +55,17 @@ struct ClaimBinder: Sendable {
         }
     }
 
-    private func directory(of claim: PersistentVolumeClaim) -> URL {
-        configuration.layout.volumeDirectory(namespace: claim.metadata.namespace ?? "default", claim: claim.metadata.name ?? "")
+    private func directory(of claim: PersistentVolumeClaim) throws(NodeAgentError) -> URL {
+        try configuration.layout.volumeDirectory(namespace: claim.metadata.namespace ?? "default", claim: claim.metadata.name ?? "")
     }
 
     /// Binds `claim` unless it is bound already or being deleted.
     func bind(_ claim: PersistentVolumeClaim) async {
         guard claim.metadata.deletionTimestamp == nil, let name = claim.metadata.name, let uid = claim.metadata.uid else { return }
         let namespace = claim.metadata.namespace ?? "default"
-        let directory = directory(of: claim)
+        let directory: URL
         do {
+            directory = try self.directory(of: claim)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             logger.error("cannot create the directory of claim \(namespace)/\(name): \(error)")
@@ -95,7 +96,7 @@ struct ClaimBinder: Sendable {
     }
 
     private func removeDirectory(of claim: PersistentVolumeClaim) {
-        let directory = directory(of: claim)
+        guard let directory = try? directory(of: claim) else { return }
         if FileManager.default.fileExists(atPath: directory.path) {
             do {
                 try FileManager.default.removeItem(at: directory)

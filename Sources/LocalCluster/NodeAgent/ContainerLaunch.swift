@@ -125,7 +125,8 @@ public struct ContainerLaunchBuilder: Sendable {
     /// Throws `imageNotAvailable` when no rule of `mapping` runs its image,
     /// and `containerConfig` when a reference cannot be resolved (a missing
     /// Secret or key that is not optional, an unsupported field path, a mount
-    /// of an unknown volume).
+    /// of an unknown volume) or a `subPath` would leave its volume (absolute,
+    /// or with a `..` element).
     public func launch(
         _ container: Container, mapping: ImageMapping, terminationMessagePath: String
     ) throws(NodeAgentError) -> ContainerLaunch {
@@ -179,7 +180,9 @@ public struct ContainerLaunchBuilder: Sendable {
                     "container \"\(container.name)\" mounts volume \"\(mount.name)\", which the pod does not define")
             }
             var host = directory
-            if let subPath = mount.subPath, !subPath.isEmpty { host += "/" + subPath }
+            if let subPath = mount.subPath, !subPath.isEmpty {
+                host = try ConfinedPath.join(directory, relative: subPath, role: "container \"\(container.name)\": subPath")
+            }
             var path = mount.mountPath
             while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
             table.append((path, host))

@@ -40,9 +40,17 @@ public struct HostsFile: Sendable {
         self.directory = directory
     }
 
-    /// The path of the file for `namespace`.
-    public func path(for namespace: String) -> URL {
-        directory.appendingPathComponent(namespace)
+    /// The path of the file for `namespace`; a namespace that is not a
+    /// single path component is refused (`containerConfig`).
+    public func path(for namespace: String) throws(NodeAgentError) -> URL {
+        try ConfinedPath.join(directory, [(namespace, "namespace")], directory: false)
+    }
+
+    /// Whether `entry` can be written: hostname, subdomain and namespace are
+    /// DNS labels (so no entry can add a line or a name of its own).
+    public static func isWritable(_ entry: HostsEntry) -> Bool {
+        NameRules.dns1123Label(entry.hostname).isEmpty && NameRules.dns1123Label(entry.subdomain).isEmpty
+            && NameRules.dns1123Label(entry.namespace).isEmpty
     }
 
     /// The file's text for these entries, sorted for stable output.
@@ -52,11 +60,16 @@ public struct HostsFile: Sendable {
         return text
     }
 
-    /// Replaces the file of `namespace` with `entries`.
+    /// Replaces the file of `namespace` with `entries`. Refuses
+    /// (`containerConfig`) an entry that `isWritable` rejects, writing nothing.
     public func write(_ entries: [HostsEntry], namespace: String) throws(NodeAgentError) {
+        let file = try path(for: namespace)
+        if let bad = entries.first(where: { !Self.isWritable($0) }) {
+            throw NodeAgentError(.containerConfig, "hosts entry \"\(bad.hostname).\(bad.subdomain).\(bad.namespace)\" is not made of DNS labels")
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(Self.render(entries).utf8).write(to: path(for: namespace), options: .atomic)
+            try Data(Self.render(entries).utf8).write(to: file, options: .atomic)
         } catch {
             throw NodeAgentError(.fileSystem, "cannot write hosts file for namespace \(namespace): \(error)")
         }

@@ -259,7 +259,7 @@ actor LocalNode {
 
     /// Removes a pod's directory if it still belongs to the pod with `uid`.
     private func removePodDirectory(namespace: String, name: String, uid: String) {
-        let directory = configuration.layout.podDirectory(namespace: namespace, name: name)
+        guard let directory = try? configuration.layout.podDirectory(namespace: namespace, name: name) else { return }
         let owner = try? String(contentsOf: directory.appendingPathComponent(".uid"), encoding: .utf8)
         if owner == uid { try? FileManager.default.removeItem(at: directory) }
     }
@@ -332,12 +332,12 @@ actor LocalNode {
             guard let hostname = spec?.hostname, let subdomain = spec?.subdomain, !hostname.isEmpty, !subdomain.isEmpty,
                   let address = addresses.assignedAddress(of: uid)
             else { continue }
-            entries[worker.namespace, default: []].append(
-                HostsEntry(address: address, hostname: hostname, subdomain: subdomain, namespace: worker.namespace))
+            let entry = HostsEntry(address: address, hostname: hostname, subdomain: subdomain, namespace: worker.namespace)
+            if HostsFile.isWritable(entry) { entries[worker.namespace, default: []].append(entry) }
         }
         for namespace in Set(entries.keys).union(hostsEntries.keys) {
             let new = (entries[namespace] ?? []).sorted()
-            if hostsEntries[namespace] == new && FileManager.default.fileExists(atPath: hostsFile.path(for: namespace).path) {
+            if hostsEntries[namespace] == new, let file = try? hostsFile.path(for: namespace), FileManager.default.fileExists(atPath: file.path) {
                 continue
             }
             do {

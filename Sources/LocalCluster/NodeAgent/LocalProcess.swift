@@ -103,7 +103,7 @@ public final class LocalProcess: Sendable {
         arguments: [String], environment: [String: String], workingDirectory: String?, logFile: URL
     ) throws(NodeAgentError) -> pid_t {
         let executable = arguments[0]
-        let logDescriptor = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let logDescriptor = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard logDescriptor >= 0 else {
             throw NodeAgentError(.fileSystem, "cannot open log file \(logFile.path): \(Self.errnoText())")
         }

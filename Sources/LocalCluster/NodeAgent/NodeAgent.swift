@@ -56,7 +56,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     public func run() async throws {
         do {
-            try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.makeDirectory(configuration.dataDirectory)
         } catch {
             throw NodeAgentError(.fileSystem, "cannot create the data directory \(configuration.dataDirectory.path): \(error)")
         }

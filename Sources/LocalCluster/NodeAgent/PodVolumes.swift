@@ -6,9 +6,12 @@ import KubeClient
 /// - `persistentVolumeClaim`: the claim's directory (`Layout.volumeDirectory`).
 /// - `emptyDir`: `<podDir>/volumes/<volume>`, created empty with the pod.
 /// - `configMap`, `secret`: `<podDir>/volumes/<volume>` holding one file per
-///   key (`defaultMode`, else 0644); rewritten on each start.
-/// - `hostPath`: the path itself.
-/// Any other source is refused with a `containerConfig` error.
+///   key (`defaultMode`, else 0644 for a ConfigMap and 0600 for a Secret);
+///   rewritten on each start.
+/// - `hostPath`: the path itself, which must be absolute without `..`.
+/// Any other source is refused with a `containerConfig` error, and so is a
+/// volume name, claim name or key that would leave its directory
+/// (`ConfinedPath`): nothing is written or removed for such a pod.
 struct PodVolumes: Sendable {
     var layout: Layout
 
@@ -38,12 +41,20 @@ struct PodVolumes: Sendable {
         pod: Pod, secrets: [String: Secret], configMaps: [String: ConfigMap]
     ) throws(NodeAgentError) -> [String: String] {
         let namespace = pod.metadata.namespace ?? "default"
-        let podDirectory = layout.podDirectory(namespace: namespace, name: pod.metadata.name ?? "")
+        let podDirectory = try layout.podDirectory(namespace: namespace, name: pod.metadata.name ?? "")
         var directories: [String: String] = [:]
+        // Every path first, so that a bad name leaves the disk untouched.
+        var locals: [URL] = []
         for volume in pod.spec?.volumes ?? [] {
-            let local = podDirectory.appendingPathComponent("volumes").appendingPathComponent(volume.name)
+            locals.append(try ConfinedPath.join(podDirectory, [("volumes", "directory"), (volume.name, "volume name")]))
+            if let claim = volume.persistentVolumeClaim { _ = try layout.volumeDirectory(namespace: namespace, claim: claim.claimName) }
+            if let path = volume.other["hostPath"]?["path"]?.stringValue, !ConfinedPath.isAbsoluteWithoutBacksteps(path) {
+                throw NodeAgentError(.containerConfig, "volume \"\(volume.name)\": hostPath \"\(path)\" must be an absolute path without '..'")
+            }
+        }
+        for (volume, local) in zip(pod.spec?.volumes ?? [], locals) {
             if let claim = volume.persistentVolumeClaim {
-                let directory = layout.volumeDirectory(namespace: namespace, claim: claim.claimName)
+                let directory = try layout.volumeDirectory(namespace: namespace, claim: claim.claimName)
                 try Self.makeDirectory(directory)
                 directories[volume.name] = directory.path
             } else if volume.emptyDir != nil {
@@ -62,7 +73,7 @@ struct PodVolumes: Sendable {
                 } else if source.optional != true {
                     throw NodeAgentError(.containerConfig, "MountVolume.SetUp failed for volume \"\(volume.name)\" : secret \"\(name)\" not found")
                 }
-                try Self.writeFiles(files, into: local, mode: source.defaultMode ?? 0o644)
+                try Self.writeFiles(files, into: local, mode: source.defaultMode ?? 0o600)
                 directories[volume.name] = local.path
             } else if let source = volume.configMap {
                 let name = source.name ?? ""
@@ -101,18 +112,16 @@ struct PodVolumes: Sendable {
     }
 
     static func writeFiles(_ files: [String: Data], into directory: URL, mode: Int32) throws(NodeAgentError) {
+        let targets = try files.map { (key, data) throws(NodeAgentError) in
+            (file: try ConfinedPath.join(directory, [(key, "key")], directory: false), data: data)
+        }
         do {
             if FileManager.default.fileExists(atPath: directory.path) {
                 try FileManager.default.removeItem(at: directory)
             }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for (key, data) in files {
-                guard !key.contains("/"), key != "..", key != "." else {
-                    throw NodeAgentError(.containerConfig, "key \"\(key)\" cannot be a file name")
-                }
-                let file = directory.appendingPathComponent(key)
-                try data.write(to: file)
-                try FileManager.default.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: file.path)
+            for target in targets {
+                try PrivateFiles.write(target.data, to: target.file, mode: mode_t(truncatingIfNeeded: mode))
             }
         } catch let error as NodeAgentError {
             throw error

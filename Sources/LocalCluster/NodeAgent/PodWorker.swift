@@ -204,15 +204,16 @@ actor PodWorker {
                 let builder = ContainerLaunchBuilder(
                     pod: pod, podIP: podIP, hostIP: configuration.hostIP, nodeName: configuration.nodeName,
                     volumeDirectories: volumes, secrets: secrets, configMaps: configMaps,
-                    hostsFile: HostsFile(directory: hostsDirectory).path(for: namespace).path,
+                    hostsFile: try HostsFile(directory: hostsDirectory).path(for: namespace).path,
                     kubeconfig: configuration.containerKubeconfig.path,
                     apiServer: configuration.apiServerURL, serviceAccountDirectory: token?.directory.path,
                     canBindMount: canBindMount)
                 var launches: [String: ContainerLaunch] = [:]
                 for container in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
+                    _ = try layout.containerLog(namespace: namespace, pod: name, container: container.name)
                     launches[container.name] = try builder.launch(
                         container, mapping: configuration.imageMapping,
-                        terminationMessagePath: terminationMessageFile(container.name).path)
+                        terminationMessagePath: try terminationMessageFile(container.name).path)
                 }
                 return (launches, token)
             } catch let error as NodeAgentError {
@@ -232,15 +233,20 @@ actor PodWorker {
 
     var hostsDirectory: URL { configuration.dataDirectory.appendingPathComponent("hosts") }
 
-    private var podDirectory: URL { configuration.layout.podDirectory(namespace: namespace, name: name) }
-
-    private func terminationMessageFile(_ container: String) -> URL {
-        podDirectory.appendingPathComponent("termination").appendingPathComponent(container)
+    /// The pod's directory; refused (`containerConfig`) for a namespace or
+    /// name that would leave the data directory.
+    private func podDirectory() throws(NodeAgentError) -> URL {
+        try configuration.layout.podDirectory(namespace: namespace, name: name)
     }
 
-    /// Creates the pod's directory; the files of an earlier pod of the same
-    /// name (its logs, its emptyDirs) are removed first.
+    private func terminationMessageFile(_ container: String) throws(NodeAgentError) -> URL {
+        try ConfinedPath.join(try podDirectory(), [("termination", "directory"), (container, "container name")], directory: false)
+    }
+
+    /// Creates the pod's directory (0700); the files of an earlier pod of the
+    /// same name (its logs, its emptyDirs) are removed first.
     private func preparePodDirectory() throws(NodeAgentError) {
+        let podDirectory = try self.podDirectory()
         let marker = podDirectory.appendingPathComponent(".uid")
         do {
             let owner = try? String(contentsOf: marker, encoding: .utf8)
@@ -248,8 +254,8 @@ actor PodWorker {
                 if FileManager.default.fileExists(atPath: podDirectory.path) {
                     try FileManager.default.removeItem(at: podDirectory)
                 }
-                try FileManager.default.createDirectory(
-                    at: podDirectory.appendingPathComponent("termination"), withIntermediateDirectories: true)
+                try PrivateFiles.makeDirectory(podDirectory.appendingPathComponent("termination"))
+                try PrivateFiles.setMode(PrivateFiles.directoryMode, of: podDirectory)
                 try Data(uid.utf8).write(to: marker)
             }
         } catch {
@@ -260,8 +266,13 @@ actor PodWorker {
     /// Runs one container until it ends for good; true when its last run exited 0.
     private func runContainer(_ container: String, launch: ContainerLaunch, isInit: Bool) async -> Bool {
         var backoff = configuration.initialRestartBackoff
-        let logFile = configuration.layout.containerLog(namespace: namespace, pod: name, container: container)
-        let messageFile = terminationMessageFile(container)
+        // `prepare()` has checked both paths; a name that fails here never starts.
+        guard let logFile = try? configuration.layout.containerLog(namespace: namespace, pod: name, container: container),
+              let messageFile = try? terminationMessageFile(container)
+        else {
+            updateRecord(container, isInit: isInit) { $0.finished = true }
+            return false
+        }
         while true {
             if processes.isStopping || Task.isCancelled {
                 updateRecord(container, isInit: isInit) { $0.finished = true }

@@ -67,12 +67,12 @@ final class APIRouter: @unchecked Sendable {
         case "healthz", "readyz", "livez": return .full(code: 200, contentType: "text/plain", body: Data("ok".utf8))
         case "openapi": return try openAPI(Array(segments.dropFirst()))
         case "api":
-            if segments.count == 1 { return .json(discovery.coreVersions()) }
+            if segments.count == 1 { return discovery.root(core: true, accept: request.accept) }
             guard segments[1] == "v1" else { throw notFound() }
             if segments.count == 2 { return .json(discovery.resourceList(group: "", version: "v1")!) }
             return try resource(request, group: "", version: "v1", rest: Array(segments.dropFirst(2)))
         case "apis":
-            if segments.count == 1 { return .json(discovery.groupList()) }
+            if segments.count == 1 { return discovery.root(core: false, accept: request.accept) }
             if segments.count == 2 {
                 guard let group = discovery.group(segments[1]) else { throw notFound() }
                 return .json(group)

@@ -1,9 +1,10 @@
 import Foundation
 import KubeClient
 
-/// The legacy discovery documents (`/api`, `/api/v1`, `/apis`, `/apis/<g>`,
-/// `/apis/<g>/<v>`, `/version`). Aggregated discovery (apidiscovery.k8s.io/v2)
-/// is not served; clients fall back to these documents.
+/// The discovery documents: the legacy ones (`/api`, `/api/v1`, `/apis`,
+/// `/apis/<g>`, `/apis/<g>/<v>`, `/version`) here, and aggregated discovery
+/// (apidiscovery.k8s.io/v2) on `/api` and `/apis` for the clients that ask
+/// for it (`Discovery+Aggregated.swift`).
 struct Discovery {
     var types: [ResourceType]
     var customGroupVersions: [String: [String]]
@@ -62,7 +63,7 @@ struct Discovery {
     }
 
     func resourceList(group: String, version: String) -> JSONValue? {
-        let served = types.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
+        let served = servedTypes(group: group, version: version)
         if served.isEmpty { return nil }
         var resources: [JSONValue] = []
         for type in served {
@@ -73,16 +74,11 @@ struct Discovery {
             if !type.shortNames.isEmpty { entry["shortNames"] = .array(type.shortNames.map(JSONValue.string)) }
             if !type.categories.isEmpty { entry["categories"] = .array(type.categories.map(JSONValue.string)) }
             resources.append(.object(entry))
-            func sub(_ name: String, _ kind: String, _ verbs: [String]) {
+            for subresource in Self.subresources(of: type) {
                 resources.append(.object([
-                    "name": .string("\(type.plural)/\(name)"), "singularName": .string(""), "namespaced": .bool(type.namespaced),
-                    "kind": .string(kind), "verbs": .array(verbs.map(JSONValue.string)),
+                    "name": .string("\(type.plural)/\(subresource.name)"), "singularName": .string(""), "namespaced": .bool(type.namespaced),
+                    "kind": .string(subresource.kind), "verbs": .array(subresource.verbs.map(JSONValue.string)),
                 ]))
-            }
-            if type.hasStatus { sub("status", type.kind, ["get", "patch", "update"]) }
-            if type.group.isEmpty && type.plural == "pods" {
-                sub("log", "Pod", ["get"])
-                sub("binding", "Binding", ["create"])
             }
         }
         return .object([

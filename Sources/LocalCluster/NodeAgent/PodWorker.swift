@@ -209,8 +209,9 @@ actor PodWorker {
                 return launches
             } catch let error as NodeAgentError {
                 logger.info("cannot create the containers yet: \(error.message)")
-                for record in initRecords + records where record.state.waiting != nil {
-                    let isInit = initRecords.contains { $0.name == record.name }
+                // As the kubelet reports it: on the first init container, else on each container.
+                let blocked = initRecords.first.map { [($0, true)] } ?? records.map { ($0, false) }
+                for (record, isInit) in blocked where record.state.waiting != nil {
                     events.record(.pulled(image: record.image, container: record.name, isInit: isInit), about: pod)
                     events.record(.failed(error.message, container: record.name, isInit: isInit), about: pod)
                 }

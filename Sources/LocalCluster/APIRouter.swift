@@ -76,12 +76,12 @@ final class APIRouter: @unchecked Sendable {
         case "healthz", "readyz", "livez": return .full(code: 200, contentType: "text/plain", body: Data("ok".utf8))
         case "openapi": return try openAPI(Array(segments.dropFirst()))
         case "api":
-            if segments.count == 1 { return .json(discovery.coreVersions()) }
+            if segments.count == 1 { return discovery.root(core: true, accept: request.accept) }
             guard segments[1] == "v1" else { throw notFound() }
             if segments.count == 2 { return .json(discovery.resourceList(group: "", version: "v1")!) }
             return try resource(request, group: "", version: "v1", rest: Array(segments.dropFirst(2)))
         case "apis":
-            if segments.count == 1 { return .json(discovery.groupList()) }
+            if segments.count == 1 { return discovery.root(core: false, accept: request.accept) }
             if let review = ReviewResource.at(segments) { return try self.review(review, request) }
             if segments.count == 2 {
                 guard let group = discovery.group(segments[1]) else { throw notFound() }
@@ -90,9 +90,6 @@ final class APIRouter: @unchecked Sendable {
             if segments.count == 3 {
                 guard let list = discovery.resourceList(group: segments[1], version: segments[2]) else { throw notFound() }
                 return .json(list)
-            }
-            if segments[1] == AccessReviewEndpoint.group, let review = try accessReview(request, version: segments[2], rest: Array(segments.dropFirst(3))) {
-                return review
             }
             return try resource(request, group: segments[1], version: segments[2], rest: Array(segments.dropFirst(3)))
         default:

@@ -1,9 +1,10 @@
 import Foundation
 import KubeClient
 
-/// The legacy discovery documents (`/api`, `/api/v1`, `/apis`, `/apis/<g>`,
-/// `/apis/<g>/<v>`, `/version`). Aggregated discovery (apidiscovery.k8s.io/v2)
-/// is not served; clients fall back to these documents.
+/// The discovery documents: the legacy ones (`/api`, `/api/v1`, `/apis`,
+/// `/apis/<g>`, `/apis/<g>/<v>`, `/version`) here, and aggregated discovery
+/// (apidiscovery.k8s.io/v2) on `/api` and `/apis` for the clients that ask
+/// for it (`Discovery+Aggregated.swift`).
 struct Discovery {
     var types: [ResourceType]
     var customGroupVersions: [String: [String]]
@@ -33,8 +34,6 @@ struct Discovery {
             seen.insert(type.group)
             result.append((type.group, [type.version]))
         }
-        result.append((AccessReviewEndpoint.group, [AccessReviewEndpoint.version]))
-        seen.insert(AccessReviewEndpoint.group)
         for review in ReviewResource.all where !seen.contains(review.group) {
             seen.insert(review.group)
             result.append((review.group, [review.version]))
@@ -68,8 +67,7 @@ struct Discovery {
     }
 
     func resourceList(group: String, version: String) -> JSONValue? {
-        if group == AccessReviewEndpoint.group && version == AccessReviewEndpoint.version { return AccessReviewEndpoint.resourceList }
-        let served = types.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
+        let served = servedTypes(group: group, version: version)
         let reviews = ReviewResource.all.filter { $0.group == group && $0.version == version }
         if served.isEmpty && reviews.isEmpty { return nil }
         var resources: [JSONValue] = reviews.map(\.discoveryEntry)
@@ -81,23 +79,11 @@ struct Discovery {
             if !type.shortNames.isEmpty { entry["shortNames"] = .array(type.shortNames.map(JSONValue.string)) }
             if !type.categories.isEmpty { entry["categories"] = .array(type.categories.map(JSONValue.string)) }
             resources.append(.object(entry))
-            func sub(_ name: String, _ kind: String, _ verbs: [String]) {
+            for subresource in Self.subresources(of: type) {
                 resources.append(.object([
-                    "name": .string("\(type.plural)/\(name)"), "singularName": .string(""), "namespaced": .bool(type.namespaced),
-                    "kind": .string(kind), "verbs": .array(verbs.map(JSONValue.string)),
-                ]))
-            }
-            if type.hasStatus { sub("status", type.kind, ["get", "patch", "update"]) }
-            if type.group.isEmpty && type.plural == "pods" {
-                sub("log", "Pod", ["get"])
-                sub("binding", "Binding", ["create"])
-            }
-            if type.group.isEmpty && type.plural == "serviceaccounts" {
-                resources.append(.object([
-                    "name": .string("serviceaccounts/token"), "singularName": .string(""), "namespaced": .bool(true),
-                    "group": .string("authentication.k8s.io"), "version": .string("v1"), "kind": .string("TokenRequest"),
-                    "verbs": .array([.string("create")]),
-                ]))
+                    "name": .string("\(type.plural)/\(subresource.name)"), "singularName": .string(""), "namespaced": .bool(type.namespaced),
+                    "kind": .string(subresource.kind), "verbs": .array(subresource.verbs.map(JSONValue.string)),
+                ].merging(subresource.responseGroupVersion.map { ["group": .string($0.group), "version": .string($0.version)] } ?? [:]) { $1 }))
             }
         }
         return .object([

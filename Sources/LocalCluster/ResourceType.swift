@@ -68,8 +68,13 @@ public struct ResourceType: Sendable, Hashable {
     /// The storage identity: the same object is served under every version of a group.
     var storageName: String { group.isEmpty ? plural : "\(plural).\(group)" }
 
-    /// The verbs discovery advertises.
-    var verbs: [String] { ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] }
+    /// The verbs discovery advertises (namespaces have no deletecollection, as in Kubernetes).
+    var verbs: [String] {
+        if isCustom == false && group.isEmpty && plural == "namespaces" {
+            return ["create", "delete", "get", "list", "patch", "update", "watch"]
+        }
+        return ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+    }
 
     /// Whether strategic merge patch applies (built-in kinds only, as in Kubernetes).
     var supportsStrategicMerge: Bool { !isCustom }

@@ -9,7 +9,8 @@ struct TableOptions: Sendable {
 }
 
 /// Builds `meta.k8s.io/v1` Table output: the CRD's printer columns for custom
-/// resources, NAME READY STATUS RESTARTS AGE for pods, NAME AGE for the rest.
+/// resources, NAME READY STATUS RESTARTS AGE for pods, the API server's
+/// columns for events (`TableConverter+Events.swift`), NAME AGE for the rest.
 struct TableConverter {
     var type: ResourceType
     var options: TableOptions
@@ -30,6 +31,7 @@ struct TableConverter {
         if type.isCustom {
             return type.printerColumns.isEmpty ? [name, age] : [name] + type.printerColumns
         }
+        if servesEvents { return Self.eventColumns }
         if type.group == "" && type.plural == "pods" {
             return [name,
                     .init(name: "Ready", type: "string", jsonPath: "", description: "The aggregate readiness state of this pod for accepting traffic."),
@@ -69,6 +71,7 @@ struct TableConverter {
     }
 
     private func cell(_ column: ResourceType.PrinterColumn, _ object: JSONValue) -> JSONValue {
+        if servesEvents { return eventCell(column, object) }
         if type.group == "" && type.plural == "pods" {
             switch column.name {
             case "Ready":

@@ -26,10 +26,13 @@ struct InputSafetyTests {
         try prepare(data)
         let server = LocalAPIServer()
         try await server.start(dataDirectory: data)
-        let api = APITestClient(baseURL: server.baseURL)
+        let kubeconfig = data.appendingPathComponent("kubeconfig")
+        try server.writeKubeconfig(to: kubeconfig)
+        let config = try KubeConfig.load(kubeconfigPath: kubeconfig.path)
+        let api = try APITestClient(config: config)
         do {
             if agent {
-                let client = try KubernetesClient(config: KubeConfig(server: server.baseURL.absoluteString), options: ClientOptions(qps: nil))
+                let client = try KubernetesClient(config: config, options: ClientOptions(qps: nil))
                 let configuration = NodeAgentConfiguration(
                     dataDirectory: data,
                     imageMapping: ImageMapping(rules: [ImageMapping.Rule(repositoryName: "shell", executable: "/bin/sh")]),

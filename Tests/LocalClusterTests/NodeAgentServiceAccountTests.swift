@@ -47,7 +47,7 @@ struct NodeAgentServiceAccountTests {
             #expect(user.extra[ServiceAccountTokenAuthenticator.podUIDKey] == [pod.metadata.uid ?? "?"])
 
             // Written private on the host, and mounted for the pod only.
-            let directory = Layout(dataDirectory: cluster.cluster.dataDirectory).serviceAccountDirectory(namespace: "default", pod: "reader")
+            let directory = try Layout(dataDirectory: cluster.cluster.dataDirectory).serviceAccountDirectory(namespace: "default", pod: "reader")
             for file in ["token", "ca.crt", "namespace"] {
                 let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)
                 #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(file)")

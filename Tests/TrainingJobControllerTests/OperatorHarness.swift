@@ -140,7 +140,7 @@ final class OperatorHarness: @unchecked Sendable {
     /// Lets the workers of a job made with `holdAfterStep` go on (now and after any later restart).
     func releaseHold(_ name: String) throws {
         let job = TrainingJob(metadata: ObjectMeta(name: name, namespace: namespace), spec: TrainingJobSpec())
-        let directory = Layout(dataDirectory: cluster.dataDirectory)
+        let directory = try Layout(dataDirectory: cluster.dataDirectory)
             .volumeDirectory(namespace: namespace, claim: VolumeClaimPolicy.claimName(job))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data().write(to: directory.appendingPathComponent(Self.holdReleaseFile))

@@ -15,13 +15,37 @@ struct ReviewResource: Sendable, Hashable {
     static let selfSubjectReview = ReviewResource(
         group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", plural: "selfsubjectreviews")
 
+    /// `kubectl auth can-i` and `kubectl auth can-i --list` (answered by `AccessReviewEndpoint`).
+    static let selfSubjectAccessReview = ReviewResource(AccessReviewEndpoint.accessReview)
+    static let selfSubjectRulesReview = ReviewResource(AccessReviewEndpoint.rulesReview)
+
     /// Every review resource the server answers.
-    static let all: [ReviewResource] = [selfSubjectReview]
+    static let all: [ReviewResource] = [selfSubjectReview, selfSubjectAccessReview, selfSubjectRulesReview]
+
+    init(group: String, version: String, kind: String, plural: String) {
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.plural = plural
+    }
+
+    init(_ type: ResourceType) {
+        self.init(group: type.group, version: type.version, kind: type.kind, plural: type.plural)
+    }
 
     /// The review resource at `/apis/<group>/<version>/<plural>`, if any.
     static func at(_ segments: [String]) -> ReviewResource? {
         guard segments.count == 4, segments[0] == "apis" else { return nil }
         return all.first { $0.group == segments[1] && $0.version == segments[2] && $0.plural == segments[3] }
+    }
+
+    /// Its entry in an aggregated discovery document (`APIResourceDiscovery`).
+    var aggregatedDiscoveryEntry: JSONValue {
+        .object([
+            "resource": .string(plural), "singularResource": .string(kind.lowercased()), "scope": .string("Cluster"),
+            "responseKind": .object(["group": .string(group), "version": .string(version), "kind": .string(kind)]),
+            "verbs": .array([.string("create")]),
+        ])
     }
 
     /// Its entry in an `APIResourceList`.
@@ -47,7 +71,10 @@ extension APIRouter {
         case .selfSubjectReview:
             return .json(Self.selfSubjectReview(for: user), code: 201)
         default:
-            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            guard let answer = try accessReview(request, version: resource.version, rest: [resource.plural]) else {
+                throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            }
+            return answer
         }
     }
 

@@ -18,19 +18,6 @@ struct AccessReviewEndpoint {
 
     let authorizer: RBACAuthorizer
 
-    /// The `APIResourceList` discovery serves for `authorization.k8s.io/v1`.
-    static var resourceList: JSONValue {
-        .object([
-            "kind": .string("APIResourceList"), "apiVersion": .string("v1"), "groupVersion": .string("\(group)/\(version)"),
-            "resources": .array([accessReview, rulesReview].map { type in
-                .object([
-                    "name": .string(type.plural), "singularName": .string(type.singular), "namespaced": .bool(false),
-                    "kind": .string(type.kind), "verbs": .array([.string("create")]),
-                ])
-            }),
-        ])
-    }
-
     /// The type a path under `/apis/authorization.k8s.io/v1/` names, if it is one of the reviews.
     static func type(plural: String) -> ResourceType? {
         [accessReview, rulesReview].first { $0.plural == plural }

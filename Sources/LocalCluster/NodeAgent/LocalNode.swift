@@ -13,6 +13,7 @@ actor LocalNode {
     private let api: any NodeAgentAPI
     private let logger: Logger
     private let fit: NodeFit
+    private let events: NodeEventRecorder
 
     /// Pods by UID, as last seen from the API server.
     private var pods: [String: Pod] = [:]
@@ -39,6 +40,7 @@ actor LocalNode {
         self.api = api
         self.logger = logger
         self.fit = NodeFit(nodeName: configuration.nodeName, labels: configuration.labels, capacity: configuration.capacity)
+        self.events = NodeEventRecorder(host: configuration.nodeName, writer: NodeAgentEventWriter(api: api), logger: logger)
         self.addresses = configuration.addressPool
         self.hostsFile = HostsFile(directory: configuration.dataDirectory.appendingPathComponent("hosts"))
         (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -51,6 +53,7 @@ actor LocalNode {
         let retry = configuration.retryInterval
         await NodeRegistration(configuration: configuration, api: api, logger: logger).register()
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.events.run() }
             group.addTask { try await self.watchPods() }
             group.addTask { try await ClaimBinder(configuration: self.configuration, api: self.api, logger: self.logger, node: self).run() }
             group.addTask {
@@ -205,6 +208,7 @@ actor LocalNode {
                     Pod.self, namespace: namespace, name: name,
                     patch: .object(["status": .object(["conditions": .array([try JSONValue(encoding: condition)])])]))
                 store(status)
+                events.record(.scheduled(namespace: namespace, pod: name, node: configuration.nodeName), about: status)
                 logger.info("pod \(namespace)/\(name) bound to \(configuration.nodeName)")
                 if let current = pods[uid] { start(current) }
             case .unschedulable(let message):
@@ -220,6 +224,7 @@ actor LocalNode {
                         "conditions": .array([try JSONValue(encoding: condition)]),
                     ])]))
                 store(updated)
+                events.record(.failedScheduling(message), about: updated)
                 logger.info("pod \(namespace)/\(name) is unschedulable: \(message)")
             }
         } catch where error.isNotFoundAnswer {
@@ -238,7 +243,7 @@ actor LocalNode {
             logger.error("cannot start pod \(pod.metadata.name ?? ""): \(error.message)")
             return
         }
-        let worker = PodWorker(pod: pod, podIP: address, configuration: configuration, api: api, logger: logger)
+        let worker = PodWorker(pod: pod, podIP: address, configuration: configuration, api: api, events: events, logger: logger)
         workers[uid] = worker
         handled.insert(uid)
         refreshHostsFiles()

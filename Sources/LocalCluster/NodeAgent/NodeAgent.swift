@@ -27,6 +27,10 @@ import ServiceLifecycle
 ///   its grace period, and its deletion is then confirmed (grace period 0).
 /// - Claims bind at once to a directory that is removed with the claim
 ///   (`ClaimBinder`).
+/// - Events: the scheduler's and the kubelet's Pod events (`Scheduled`,
+///   `FailedScheduling`, `Pulled`, `Failed`, `Created`, `Started`, `BackOff`,
+///   `Killing`) go to the API server through `NodeEventRecorder`, which never
+///   holds up a pod.
 /// - Restart: pods that an earlier run of the agent started (they have a
 ///   `startTime` but no process now) are marked Failed with reason
 ///   `NodeRestart`, never left Running.

@@ -27,6 +27,7 @@ actor PodWorker {
     private let configuration: NodeAgentConfiguration
     private let api: any NodeAgentAPI
     private let logger: Logger
+    private let events: NodeEventRecorder
     private let processes = PodProcessTable()
     private let restartPolicy: String
 
@@ -41,7 +42,10 @@ actor PodWorker {
     private let dirty: AsyncStream<Void>
     private let dirtyContinuation: AsyncStream<Void>.Continuation
 
-    init(pod: Pod, podIP: String, configuration: NodeAgentConfiguration, api: any NodeAgentAPI, logger: Logger) {
+    init(
+        pod: Pod, podIP: String, configuration: NodeAgentConfiguration, api: any NodeAgentAPI, events: NodeEventRecorder,
+        logger: Logger
+    ) {
         self.pod = pod
         self.uid = pod.metadata.uid ?? ""
         self.namespace = pod.metadata.namespace ?? "default"
@@ -49,6 +53,7 @@ actor PodWorker {
         self.podIP = podIP
         self.configuration = configuration
         self.api = api
+        self.events = events
         var logger = logger
         logger[metadataKey: "pod"] = "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")"
         self.logger = logger
@@ -63,11 +68,19 @@ actor PodWorker {
     /// Stops the pod: SIGTERM to every process, SIGKILL after `gracePeriod`;
     /// no container starts or restarts afterwards. With `confirmDeletion`,
     /// `run()` finally deletes the pod object with grace period 0, as the
-    /// kubelet confirms a graceful deletion. Safe to call more than once.
+    /// kubelet confirms a graceful deletion. Safe to call more than once;
+    /// the first call records `Killing` for each running container.
     func stop(gracePeriod: Duration, confirmDeletion: Bool, podGone: Bool = false) {
         if confirmDeletion { self.confirmDeletion = true }
         if podGone { self.podGone = true }
+        if !processes.isStopping { recordKilling() }
         processes.stop(gracePeriod: gracePeriod)
+    }
+
+    /// `Killing` for each container that runs now.
+    private func recordKilling() {
+        for record in initRecords where record.isRunning { events.record(.killing(container: record.name, isInit: true), about: pod) }
+        for record in records where record.isRunning { events.record(.killing(container: record.name), about: pod) }
     }
 
     /// Runs the pod until no container will run again (see the type's contract).
@@ -124,6 +137,8 @@ actor PodWorker {
         guard !processes.isStopping else { return }
         failure = ("DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
         logger.info("pod passed its active deadline")
+        events.record(.deadlineExceeded, about: pod)
+        recordKilling()
         processes.stop(gracePeriod: .seconds(pod.spec?.terminationGracePeriodSeconds ?? 30))
         publish()
     }
@@ -133,6 +148,9 @@ actor PodWorker {
         let allContainers = (spec?.initContainers ?? []) + (spec?.containers ?? [])
         if let missing = allContainers.first(where: { configuration.imageMapping.rule(for: $0.image ?? "") == nil }) {
             let message = ImageMapping.unavailableMessage(image: missing.image ?? "")
+            let isInit = spec?.initContainers?.contains { $0.name == missing.name } ?? false
+            events.record(.pullFailed(image: missing.image ?? "", detail: message, container: missing.name, isInit: isInit), about: pod)
+            events.record(.failed("ErrImagePull", container: missing.name, isInit: isInit), about: pod)
             updateRecord(missing.name) { record in
                 record.state = ContainerState(waiting: .init(reason: "ErrImagePull", message: message))
             }
@@ -218,6 +236,12 @@ actor PodWorker {
                 return (launches, token)
             } catch let error as NodeAgentError {
                 logger.info("cannot create the containers yet: \(error.message)")
+                // As the kubelet reports it: on the first init container, else on each container.
+                let blocked = initRecords.first.map { [($0, true)] } ?? records.map { ($0, false) }
+                for (record, isInit) in blocked where record.state.waiting != nil {
+                    events.record(.pulled(image: record.image, container: record.name, isInit: isInit), about: pod)
+                    events.record(.failed(error.message, container: record.name, isInit: isInit), about: pod)
+                }
                 for index in records.indices where records[index].state.waiting != nil {
                     records[index].state = ContainerState(
                         waiting: .init(reason: "CreateContainerConfigError", message: error.message))
@@ -279,6 +303,7 @@ actor PodWorker {
                 return false
             }
             try? FileManager.default.removeItem(at: messageFile)
+            events.record(.pulled(image: launchImage(container, isInit: isInit), container: container, isInit: isInit), about: pod)
             let started = Date()
             let exit: LocalProcess.Exit
             var startError: String?
@@ -291,6 +316,8 @@ actor PodWorker {
                     record.state = ContainerState(running: .init(startedAt: RFC3339.format(started)))
                     record.containerID = "local://\(process.pid)"
                 }
+                events.record(.created(container: container, isInit: isInit), about: pod)
+                events.record(.started(container: container, isInit: isInit), about: pod)
                 publish()
                 logger.info("container \(container) started as process \(process.pid)")
                 exit = await process.waitForExit()
@@ -298,6 +325,7 @@ actor PodWorker {
             } catch {
                 startError = error.message
                 exit = LocalProcess.Exit(code: 128, signal: nil)
+                events.record(.failed(error.message, container: container, isInit: isInit), about: pod)
                 logger.warning("container \(container) cannot start: \(error.message)")
             }
             var message = startError ?? Self.readMessage(messageFile)
@@ -330,6 +358,7 @@ actor PodWorker {
                     message: "back-off \(backoff) restarting failed container=\(container) pod=\(self.name)_\(self.namespace)(\(self.uid))"))
             }
             publish()
+            events.record(.backOff(container: container, pod: "\(name)_\(namespace)(\(uid))", isInit: isInit), about: pod)
             await pause(backoff)
             backoff = min(backoff * 2, configuration.maximumRestartBackoff)
         }
@@ -341,6 +370,10 @@ actor PodWorker {
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: 4096)) ?? nil
         return data.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func launchImage(_ container: String, isInit: Bool) -> String {
+        record(container, isInit: isInit)?.image ?? ""
     }
 
     private func record(_ container: String, isInit: Bool) -> ContainerRecord? {

@@ -48,7 +48,7 @@ struct ServiceAccountTokenProjector: Sendable {
         let name = pod.spec?.serviceAccountName ?? ""
         return name.isEmpty ? ClusterState.defaultServiceAccount : name
     }
-    var directory: URL { configuration.layout.serviceAccountDirectory(namespace: namespace, pod: podName) }
+    var directory: URL { get throws(NodeAgentError) { try configuration.layout.serviceAccountDirectory(namespace: namespace, pod: podName) } }
 
     /// Writes the pod's token, CA and namespace; nil when the pod gets no
     /// token. Throws `containerConfig` for a missing ServiceAccount, API
@@ -80,7 +80,7 @@ struct ServiceAccountTokenProjector: Sendable {
             throw NodeAgentError(.containerConfig, "the API server answered the token request for serviceaccount \(namespace)/\(accountName) without a token")
         }
         try write(token: status.token)
-        return Projection(directory: directory, issuedAt: asked, expiration: expiration)
+        return Projection(directory: try directory, issuedAt: asked, expiration: expiration)
     }
 
     private func missingAccount() -> NodeAgentError {
@@ -89,6 +89,7 @@ struct ServiceAccountTokenProjector: Sendable {
 
     /// Writes `token`, `ca.crt` and `namespace` (0600) into the directory (0700).
     func write(token: String) throws(NodeAgentError) {
+        let directory = try self.directory
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

@@ -9,7 +9,7 @@ extension Layout {
 
     /// Where the node agent writes a pod's projected ServiceAccount token,
     /// CA and namespace (0700; files 0600).
-    public func serviceAccountDirectory(namespace: String, pod: String) -> URL {
-        podDirectory(namespace: namespace, name: pod).appendingPathComponent("serviceaccount", isDirectory: true)
+    public func serviceAccountDirectory(namespace: String, pod: String) throws(NodeAgentError) -> URL {
+        try podDirectory(namespace: namespace, name: pod).appendingPathComponent("serviceaccount", isDirectory: true)
     }
 }

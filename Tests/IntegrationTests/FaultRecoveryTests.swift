@@ -83,8 +83,14 @@ extension EndToEndFaultTests {
                 // The peer timeout is longer than the progress deadline, so the
                 // hang is found by stall detection, not by the ring itself.
                 try cluster.startOperator(extraArguments: ["--peer-timeout-seconds", "120"])
-                let name = try await cluster.submit(FaultJobs.small(name: "stall", epochs: 4, progressDeadlineSeconds: 6, holdAfterStep: 40))
-                let before = try await cluster.waitForJob(name, timeout: .seconds(120), "held mid-training", until: FaultJobs.held(atStep: 40))
+                // The hold after step 100 keeps the job from finishing before rank 1 is
+                // stopped. A held ring reports no progress, which after 6 s is a stall of its
+                // own; so rank 1 is stopped as soon as the checkpoint of step 25 is reported,
+                // 75 steps before the hold, and the hold released at once.
+                let name = try await cluster.submit(FaultJobs.small(name: "stall", epochs: 4, progressDeadlineSeconds: 6, holdAfterStep: 100))
+                let before = try await cluster.waitForJob(name, timeout: .seconds(120), "the checkpoint of step 25") { job in
+                    job.status?.phase == .running && job.status?.restartCount ?? 0 == 0 && job.status?.checkpoint?.step == 25
+                }
                 let checkpoint = before.status?.checkpoint?.step ?? 0
                 let pid = try await cluster.workerPID(name, index: 1)
                 kill(pid, SIGSTOP)

@@ -33,8 +33,7 @@ struct LocalClusterServices {
                 return NodeAgent(
                     configuration: NodeAgentConfiguration(
                         dataDirectory: dataDirectory,
-                        imageMapping: .ringmasterWorker(executable: workerExecutable),
-                        containerKubeconfig: kubeconfig),
+                        imageMapping: .ringmasterWorker(executable: workerExecutable)),
                     client: client, logger: agentLogger)
             }
         ]

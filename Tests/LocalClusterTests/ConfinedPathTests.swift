@@ -49,7 +49,7 @@ import Testing
                 name: "main", image: "registry/shell:1", volumeMounts: [VolumeMount(name: "data", mountPath: "/d", subPath: "../../..")])]))
         let builder = ContainerLaunchBuilder(
             pod: pod, podIP: "127.0.0.7", hostIP: "127.0.0.1", nodeName: "local", volumeDirectories: ["data": "/v/data"],
-            secrets: [:], configMaps: [:], hostsFile: "/h", kubeconfig: "/k", inheritedPath: "/bin")
+            secrets: [:], configMaps: [:], hostsFile: "/h", inheritedPath: "/bin")
         let mapping = ImageMapping(rules: [ImageMapping.Rule(repositoryName: "shell", executable: "/bin/sh")])
         let error = #expect(throws: NodeAgentError.self) {
             try builder.launch(pod.spec!.containers[0], mapping: mapping, terminationMessagePath: "/t")

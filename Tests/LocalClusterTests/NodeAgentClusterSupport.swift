@@ -21,7 +21,6 @@ struct NodeAgentCluster {
         return NodeAgentConfiguration(
             capacity: capacity, dataDirectory: cluster.dataDirectory,
             imageMapping: ImageMapping(rules: [ImageMapping.Rule(repositoryName: "shell", executable: "/bin/sh")]),
-            containerKubeconfig: URL(fileURLWithPath: cluster.kubeconfigPath),
             initialRestartBackoff: .milliseconds(200), maximumRestartBackoff: .seconds(1),
             retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
     }

@@ -12,7 +12,7 @@ struct NodeAgentContainerTests {
             pod: pod, podIP: "127.0.0.7", hostIP: "127.0.0.1", nodeName: "local",
             volumeDirectories: ["data": "/var/lib/local/volumes/ml/data", "scratch": "/var/lib/local/pods/ml/p/volumes/scratch"],
             secrets: secrets, configMaps: configMaps, hostsFile: "/var/lib/local/hosts/ml",
-            kubeconfig: "/var/lib/local/kubeconfig", inheritedPath: "/usr/bin:/bin")
+            inheritedPath: "/usr/bin:/bin")
     }
 
     func pod(_ container: Container) -> Pod {
@@ -65,7 +65,7 @@ struct NodeAgentContainerTests {
         #expect(env["OTHER"] == "/database")
         #expect(env["ADDR"] == "127.0.0.7:29500 $(IP)")
         #expect(env["RINGMASTER_HOSTS_FILE"] == "/var/lib/local/hosts/ml")
-        #expect(env["KUBECONFIG"] == "/var/lib/local/kubeconfig")
+        #expect(env["KUBECONFIG"] == nil, "no container gets the administrator's kubeconfig")
         #expect(env["RINGMASTER_TERMINATION_MESSAGE_PATH"] == "/tmp/msg")
         #expect(env["PATH"] == "/usr/bin:/bin")
         #expect(env["HOSTNAME"] == "w-0")

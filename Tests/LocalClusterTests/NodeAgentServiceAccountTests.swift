@@ -110,7 +110,7 @@ struct NodeAgentServiceAccountTests {
         func launch(canBindMount: Bool, directory: String? = "/data/pods/ml/w-0/serviceaccount") throws -> ContainerLaunch {
             try ContainerLaunchBuilder(
                 pod: pod, podIP: "127.0.0.7", hostIP: "127.0.0.1", nodeName: "local", volumeDirectories: [:],
-                secrets: [:], configMaps: [:], hostsFile: "/h", kubeconfig: "/k", inheritedPath: "/bin",
+                secrets: [:], configMaps: [:], hostsFile: "/h", inheritedPath: "/bin",
                 apiServer: URL(string: "https://127.0.0.1:6443"), serviceAccountDirectory: directory, canBindMount: canBindMount)
                 .launch(pod.spec!.containers[0], mapping: mapping, terminationMessagePath: "/t")
         }

@@ -44,7 +44,6 @@ final class OperatorHarness: @unchecked Sendable {
         let configuration = NodeAgentConfiguration(
             capacity: capacity, dataDirectory: cluster.dataDirectory,
             imageMapping: .ringmasterWorker(executable: try ExternalTools.product("ringmaster-worker")),
-            containerKubeconfig: URL(fileURLWithPath: cluster.kubeconfigPath),
             retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
         let agent = NodeAgent(configuration: configuration, client: client, logger: Self.quietLogger("node-agent"))
         // The node agent and the operator are services that run until cancelled;

@@ -36,8 +36,6 @@ public struct ContainerLaunch: Sendable, Hashable {
 public enum NodeAgentEnvironment {
     /// The hosts-format file naming the namespace's pods (see `HostsFile`).
     public static let hostsFile = "RINGMASTER_HOSTS_FILE"
-    /// A kubeconfig for the local API server.
-    public static let kubeconfig = "KUBECONFIG"
     /// The file whose contents become the terminated state's message
     /// (the counterpart of `terminationMessagePath`).
     public static let terminationMessagePath = "RINGMASTER_TERMINATION_MESSAGE_PATH"
@@ -87,7 +85,6 @@ public struct ContainerLaunchBuilder: Sendable {
     public var secrets: [String: Secret]
     public var configMaps: [String: ConfigMap]
     public var hostsFile: String
-    public var kubeconfig: String
     public var inheritedPath: String
     /// The API server as containers reach it (`KUBERNETES_SERVICE_HOST`/`PORT`).
     public var apiServer: URL?
@@ -101,7 +98,7 @@ public struct ContainerLaunchBuilder: Sendable {
 
     public init(
         pod: Pod, podIP: String, hostIP: String, nodeName: String, volumeDirectories: [String: String],
-        secrets: [String: Secret], configMaps: [String: ConfigMap], hostsFile: String, kubeconfig: String,
+        secrets: [String: Secret], configMaps: [String: ConfigMap], hostsFile: String,
         inheritedPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
         apiServer: URL? = nil, serviceAccountDirectory: String? = nil, canBindMount: Bool = false
     ) {
@@ -113,7 +110,6 @@ public struct ContainerLaunchBuilder: Sendable {
         self.secrets = secrets
         self.configMaps = configMaps
         self.hostsFile = hostsFile
-        self.kubeconfig = kubeconfig
         self.inheritedPath = inheritedPath
         self.apiServer = apiServer
         self.serviceAccountDirectory = serviceAccountDirectory
@@ -160,7 +156,6 @@ public struct ContainerLaunchBuilder: Sendable {
             environment[name] = Self.rewrite(value, mounts: mounts)
         }
         environment[NodeAgentEnvironment.hostsFile] = hostsFile
-        environment[NodeAgentEnvironment.kubeconfig] = kubeconfig
         environment[NodeAgentEnvironment.terminationMessagePath] = terminationMessagePath
 
         let command = container.command.map { $0.map { Self.expand($0, with: defined) } }

@@ -47,6 +47,9 @@ public struct NodeAgent: ServiceLifecycle.Service {
     public init(configuration: NodeAgentConfiguration, client: KubernetesClient, logger: Logger = Logger(label: "ringmaster.node-agent")) {
         var configuration = configuration
         if configuration.apiServerURL == nil { configuration.apiServerURL = URL(string: client.config.server) }
+        if configuration.certificateAuthorityPEM.isEmpty, let ca = client.config.tls.certificateAuthorityPEM {
+            configuration.certificateAuthorityPEM = ca
+        }
         self.init(configuration: configuration, api: KubeClientNodeAgentAPI(client: client), logger: logger)
     }
 

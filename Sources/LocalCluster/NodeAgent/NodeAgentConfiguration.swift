@@ -17,9 +17,6 @@ public struct NodeAgentConfiguration: Sendable {
     public var addressPool: PodAddressPool
     /// The node's own address (`status.hostIP`).
     public var hostIP: String
-    /// The kubeconfig handed to every container through `KUBECONFIG`
-    /// (there is no service-account token mount for a process).
-    public var containerKubeconfig: URL
     /// The first delay before restarting a container that exited; it doubles
     /// on each restart up to `maximumRestartBackoff` (as the kubelet's
     /// CrashLoopBackOff, scaled down for a development cluster).
@@ -31,7 +28,7 @@ public struct NodeAgentConfiguration: Sendable {
     /// The grace period used for pods still running when the agent stops.
     public var shutdownGracePeriod: Duration
     /// The API server's CA certificate (PEM), written as `ca.crt` beside each
-    /// pod's ServiceAccount token; empty while the server has no CA.
+    /// pod's ServiceAccount token; empty: the CA the agent's own client trusts.
     public var certificateAuthorityPEM: Data
     /// The API server as pods reach it (`KUBERNETES_SERVICE_HOST` and
     /// `KUBERNETES_SERVICE_PORT`); nil: the server of the agent's own client.
@@ -44,7 +41,6 @@ public struct NodeAgentConfiguration: Sendable {
     ///   - capacity: defaults to this machine's cores and memory, no GPUs.
     ///   - imageMapping: defaults to the Ringmaster worker image mapped to
     ///     the `ringmaster-worker` executable next to the running executable.
-    ///   - containerKubeconfig: defaults to `Layout.defaultKubeconfig`.
     public init(
         nodeName: String = "local",
         capacity: ResourceAmounts? = nil,
@@ -53,7 +49,6 @@ public struct NodeAgentConfiguration: Sendable {
         imageMapping: ImageMapping? = nil,
         addressPool: PodAddressPool? = nil,
         hostIP: String = "127.0.0.1",
-        containerKubeconfig: URL? = nil,
         initialRestartBackoff: Duration = .seconds(1),
         maximumRestartBackoff: Duration = .seconds(30),
         retryInterval: Duration = .seconds(2),
@@ -75,7 +70,6 @@ public struct NodeAgentConfiguration: Sendable {
         self.imageMapping = imageMapping ?? .ringmasterWorker()
         self.addressPool = addressPool ?? (try! PodAddressPool())
         self.hostIP = hostIP
-        self.containerKubeconfig = containerKubeconfig ?? Layout(dataDirectory: dataDirectory).defaultKubeconfig
         self.initialRestartBackoff = initialRestartBackoff
         self.maximumRestartBackoff = maximumRestartBackoff
         self.retryInterval = retryInterval

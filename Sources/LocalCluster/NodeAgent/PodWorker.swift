@@ -223,7 +223,6 @@ actor PodWorker {
                     pod: pod, podIP: podIP, hostIP: configuration.hostIP, nodeName: configuration.nodeName,
                     volumeDirectories: volumes, secrets: secrets, configMaps: configMaps,
                     hostsFile: try HostsFile(directory: hostsDirectory).path(for: namespace).path,
-                    kubeconfig: configuration.containerKubeconfig.path,
                     apiServer: configuration.apiServerURL, serviceAccountDirectory: token?.directory.path,
                     canBindMount: canBindMount)
                 var launches: [String: ContainerLaunch] = [:]

@@ -84,6 +84,14 @@ public final class LocalClusterFixture: Sendable {
         return url.path
     }
 
+    /// Writes a kubeconfig that authenticates with the bearer `token` into
+    /// the data directory; returns its path.
+    public func writeKubeconfig(named name: String, token: String) throws -> String {
+        let url = dataDirectory.appendingPathComponent(name)
+        try server.writeKubeconfig(to: url, token: token)
+        return url.path
+    }
+
     /// The environment for running `kubectl` against this cluster.
     public var kubectlEnvironment: [String: String] { ["KUBECONFIG": kubeconfigPath] }
 

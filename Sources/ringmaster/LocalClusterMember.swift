@@ -9,12 +9,12 @@ struct LocalClusterMember: ServiceLifecycle.Service {
     let name: String
     let readiness: LocalClusterReadiness
     let kubeconfig: URL
-    let make: @Sendable (_ kubeconfig: URL) throws -> any ServiceLifecycle.Service
+    let make: @Sendable (_ kubeconfig: URL) async throws -> any ServiceLifecycle.Service
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             guard await readiness.wait() != nil else { return }
-            let service = try make(kubeconfig)
+            let service = try await make(kubeconfig)
             do {
                 try await service.run()
             } catch is CancellationError {

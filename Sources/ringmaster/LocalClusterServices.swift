@@ -18,6 +18,8 @@ struct LocalClusterServices {
     /// `ringmaster-worker` next to the running executable.
     var workerExecutable: String?
     var withOperator: Bool
+    /// The operator's RBAC manifests (config/rbac): it runs as their ServiceAccount.
+    var operatorRBACDirectory: URL
     var operatorSettings: WorkerPodSettings
     var logger: Logger
 
@@ -39,6 +41,7 @@ struct LocalClusterServices {
         ]
         if withOperator {
             let settings = operatorSettings
+            let rbacDirectory = operatorRBACDirectory
             services.append(
                 LocalClusterMember(name: "operator", readiness: readiness, kubeconfig: kubeconfig) { kubeconfig in
                     // No /metrics or probe endpoints: several local clusters
@@ -48,7 +51,14 @@ struct LocalClusterServices {
                         maxConcurrentReconciles: 2, kubeAPIQPS: 50, kubeAPIBurst: 100, syncPeriod: .seconds(600))
                     var operatorLogger = logger
                     operatorLogger[metadataKey: "component"] = "operator"
-                    let manager = try Manager(options: options, logger: operatorLogger)
+                    // As deployed: the operator's own ServiceAccount, with exactly the RBAC it ships.
+                    let admin = try KubernetesClient(config: KubeConfig.load(kubeconfigPath: kubeconfig.path))
+                    let identity = ServiceAccountIdentity(namespace: "ringmaster-system", serviceAccount: "ringmaster-operator")
+                    let config = try await identity.configuration(
+                        admin: admin, manifests: try ServiceAccountIdentity.manifests(in: rbacDirectory))
+                    operatorLogger.info("operator runs as \(UserInfo.serviceAccountUserName(namespace: identity.namespace, name: identity.serviceAccount))")
+                    let client = try KubernetesClient(config: config, options: ClientOptions(qps: 50, burst: 100))
+                    let manager = try Manager(options: options, client: client, logger: operatorLogger)
                     TrainingJobControllerSetup.register(
                         in: manager, settings: settings, maxConcurrentReconciles: 2, logger: operatorLogger)
                     return manager

@@ -55,6 +55,11 @@ struct LocalUpCommand: AsyncParsableCommand {
     @Option(help: "With --with-operator: how often rank 0 reports progress into the status, in seconds.")
     var progressIntervalSeconds: Double = 5
 
+    @Option(help: ArgumentHelp(
+        "With --with-operator: the operator's RBAC manifests (ServiceAccount, ClusterRole, Role and bindings, as in config/rbac); the operator runs as that ServiceAccount in ringmaster-system (default: config/rbac under the package root).",
+        valueName: "dir"))
+    var operatorRBAC: String?
+
     @Option(help: "The executable run for the Ringmaster worker image (default: ringmaster-worker next to this executable).")
     var workerExecutable: String?
 
@@ -86,6 +91,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         let extraServices: [any Service] = LocalClusterServices(
             dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, readiness: readiness,
             workerExecutable: workerExecutable, withOperator: withOperator,
+            operatorRBACDirectory: URL(fileURLWithPath: operatorRBAC ?? DemoCommand.packageRoot().appendingPathComponent("config/rbac").path),
             operatorSettings: WorkerPodSettings(
                 progressIntervalSeconds: progressIntervalSeconds, peerTimeoutSeconds: peerTimeoutSeconds),
             logger: logger

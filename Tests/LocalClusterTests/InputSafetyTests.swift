@@ -204,7 +204,7 @@ struct InputSafetyTests {
                 #expect(answer.body["message"]?.stringValue == "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf")
             }
             // No Content-Type at all.
-            var request = HTTPClientRequest(url: server.baseURL.absoluteString + "/api/v1/namespaces/default/configmaps")
+            var request = api.makeRequest("/api/v1/namespaces/default/configmaps")
             request.method = .POST
             request.body = .bytes(ByteBuffer(string: body))
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))

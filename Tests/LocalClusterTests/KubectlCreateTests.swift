@@ -202,7 +202,7 @@ import Testing
 
     static func send(_ cluster: LocalClusterFixture, _ method: HTTPMethod, _ path: String, body: Data?, contentType: String,
                      accept: String) async throws -> (status: Int, contentType: String, body: Data) {
-        var request = HTTPClientRequest(url: cluster.baseURL.absoluteString + path)
+        var request = try APITestClient(cluster).makeRequest(path)
         request.method = method
         request.headers.add(name: "Accept", value: accept)
         if let body {
@@ -292,7 +292,7 @@ import Testing
         #expect(created.status == 201)
         let resourceVersion = try JSONCoding.decode(created.body)["metadata"]?["resourceVersion"]?.stringValue ?? ""
 
-        var request = HTTPClientRequest(url: cluster.baseURL.absoluteString + path + "?watch=true&resourceVersion=0&timeoutSeconds=20")
+        var request = try APITestClient(cluster).makeRequest(path + "?watch=true&resourceVersion=0&timeoutSeconds=20")
         request.headers.add(name: "Accept", value: "application/vnd.kubernetes.protobuf,application/json")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         #expect(response.headers.first(name: "content-type") == KubernetesProtobuf.watchMediaType)

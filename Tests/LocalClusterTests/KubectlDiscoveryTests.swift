@@ -24,7 +24,7 @@ import Testing
     }
 
     static func raw(_ cluster: LocalClusterFixture, _ path: String, accept: String) async throws -> (contentType: String, body: JSONValue) {
-        var request = HTTPClientRequest(url: cluster.baseURL.absoluteString + path)
+        var request = try APITestClient(cluster).makeRequest(path)
         request.headers.add(name: "Accept", value: accept)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 16 << 20)

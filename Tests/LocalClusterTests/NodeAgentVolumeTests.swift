@@ -88,7 +88,9 @@ struct NodeAgentVolumeTests {
             #expect(environment["POD_NAMESPACE"] == "default")
             #expect(environment["POD_IP"] == addresses["w-0"])
             #expect(environment["OUT"] == out.path)
-            #expect(environment["KUBECONFIG"] == env.cluster.kubeconfigPath)
+            // No administrator's kubeconfig: the Pod reaches the API server with its ServiceAccount token.
+            #expect(environment["KUBECONFIG"] == nil)
+            #expect(environment["KUBERNETES_SERVICE_HOST"] == "127.0.0.1")
             #expect(environment["RINGMASTER_HOSTS_FILE"] == env.cluster.dataDirectory.appendingPathComponent("hosts/default").path)
             #expect(try String(contentsOf: out.appendingPathComponent("config-w-1"), encoding: .utf8) == "from-configmap")
             #expect(try String(contentsOf: out.appendingPathComponent("pwd-w-1"), encoding: .utf8) == claimDirectory.path + "\n")

@@ -146,18 +146,16 @@ struct TokenRequestTests {
 
     @Test func kubectlCreateTokenPrintsATokenThatAuthenticates() async throws {
         let cluster = try await LocalClusterFixture.start()
-        try await KubectlAcceptanceTests.kubectl(cluster, ["create", "serviceaccount", "robot"], allowFailure: true)
-        let api = try APITestClient(cluster)
-        if try await api.get("/api/v1/namespaces/default/serviceaccounts/robot").status != 200 {
-            #expect(try await api.post("/api/v1/namespaces/default/serviceaccounts", .object(["metadata": .object(["name": "robot"])])).status == 201)
-        }
-        // kubectl sends the TokenRequest as protobuf, which the server does not read yet.
-        try await withKnownIssue("kubectl sends TokenRequest as application/vnd.kubernetes.protobuf") {
-            let result = try await KubectlAcceptanceTests.kubectl(cluster, ["create", "token", "robot", "--duration", "20m"])
-            let token = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-            let user = try #require(cluster.server.serviceAccountTokens).validate(token: token)
-            #expect(user.name == "system:serviceaccount:default:robot")
-        }
+        // kubectl sends both the ServiceAccount and the TokenRequest as protobuf.
+        try await KubectlAcceptanceTests.kubectl(cluster, ["create", "serviceaccount", "robot"])
+        let result = try await KubectlAcceptanceTests.kubectl(cluster, ["create", "token", "robot", "--duration", "20m"])
+        let token = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let user = try #require(cluster.server.serviceAccountTokens).validate(token: token)
+        #expect(user.name == "system:serviceaccount:default:robot")
+        // The token is a credential kubectl can use: whoami names the ServiceAccount.
+        let config = try cluster.writeKubeconfig(named: "robot.kubeconfig", token: token)
+        let whoami = try await KubectlAcceptanceTests.kubectl(cluster, ["--kubeconfig", config, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])
+        #expect(whoami.standardOutput == "system:serviceaccount:default:robot")
         try await cluster.shutdown()
     }
 }

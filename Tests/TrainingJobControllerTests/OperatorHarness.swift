@@ -11,11 +11,17 @@ import TrainingJobController
 /// `ringmaster-worker` processes, and the operator (Manager + TrainingJob
 /// controller) in this process. The operator can be stopped and started
 /// again on the same cluster.
+///
+/// The operator runs as deployed: as the ServiceAccount
+/// `ringmaster-system/ringmaster-operator` with exactly the RBAC of
+/// config/rbac (its leader-election Role in `default`), so the server refuses
+/// whatever those manifests do not grant. The test and the node agent use the
+/// administrator's client.
 final class OperatorHarness: @unchecked Sendable {
     let cluster: LocalClusterFixture
     let client: KubernetesClient
-    /// The operator's own client: `client`, or one whose every request goes
-    /// to the recorder given to `start`.
+    /// The operator's own client, authenticated as its ServiceAccount; every
+    /// request goes to the recorder given to `start`, if any.
     let operatorClient: KubernetesClient
     let namespace = "default"
     /// Whether the operator takes a Lease in `namespace` before reconciling.
@@ -34,9 +40,11 @@ final class OperatorHarness: @unchecked Sendable {
         let cluster = try await LocalClusterFixture.start()
         let config = try KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath)
         let client = try KubernetesClient(config: config)
-        let operatorClient = try operatorRequests.map {
-            try KubernetesClient(config: config, options: ClientOptions(requestObserver: $0.observe))
-        } ?? client
+        let operatorConfig = try await ServiceAccountIdentity(
+            namespace: "ringmaster-system", serviceAccount: "ringmaster-operator", roleNamespace: "default"
+        ).configuration(admin: client, manifests: try ServiceAccountIdentity.manifests(in: ExternalTools.packageRoot.appendingPathComponent("config/rbac")))
+        let operatorClient = try KubernetesClient(
+            config: operatorConfig, options: ClientOptions(requestObserver: operatorRequests.map { $0.observe }))
         let harness = OperatorHarness(cluster: cluster, client: client, operatorClient: operatorClient, leaderElect: leaderElect)
         try await harness.applyCRD()
         var capacity = NodeAgentConfiguration.machineCapacity()

@@ -226,7 +226,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RingmasterTesting", "KubeClient", "Training", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RingmasterTesting", "KubeClient", "LocalCluster", "Training", "TrainingJobAPI", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

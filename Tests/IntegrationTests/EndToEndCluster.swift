@@ -1,8 +1,10 @@
 import Foundation
 import KubeClient
+import LocalCluster
 import RingmasterTesting
 import Testing
 import TrainingJobAPI
+import Yams
 
 /// A whole local cluster made of real processes, for end-to-end tests:
 /// `ringmaster local up` (API server + node agent running the workers as
@@ -20,6 +22,9 @@ final class EndToEndCluster: @unchecked Sendable {
     private var operatorCount = 0
 
     var kubeconfigPath: String { dataDirectory.appendingPathComponent("kubeconfig").path }
+    /// The operators' kubeconfig: the ServiceAccount `ringmaster-system/ringmaster-operator`
+    /// with exactly config/rbac (leader election in `default`), as deployed.
+    var operatorKubeconfigPath: String { dataDirectory.appendingPathComponent("operator.kubeconfig").path }
 
     /// Starts `ringmaster local up` on a fresh directory, waits for its
     /// kubeconfig and applies the TrainingJob CRD from crds/.
@@ -31,6 +36,7 @@ final class EndToEndCluster: @unchecked Sendable {
         let cluster = EndToEndCluster(dataDirectory: directory, serverArguments: serverArguments)
         try await cluster.startServer()
         try await cluster.applyCRD()
+        try await cluster.writeOperatorKubeconfig()
         return cluster
     }
 
@@ -73,7 +79,7 @@ final class EndToEndCluster: @unchecked Sendable {
         let process = try ChildProcess.start(
             try ExternalTools.product("ringmaster-operator"),
             [
-                "--kubeconfig", kubeconfigPath, "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+                "--kubeconfig", operatorKubeconfigPath, "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
                 "--peer-timeout-seconds", "4", "--progress-interval-seconds", "0.5", "--max-concurrent-reconciles", "2",
             ] + extraArguments,
             log: dataDirectory.appendingPathComponent("operator-\(operatorCount).log"))
@@ -87,6 +93,23 @@ final class EndToEndCluster: @unchecked Sendable {
         for process in operators { await process.stop() }
         await server?.stop()
         if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
+    }
+
+    /// Gives the operator its ServiceAccount and RBAC, and writes a copy of
+    /// the administrator's kubeconfig whose user holds that ServiceAccount's
+    /// token instead of the administrator's certificate.
+    private func writeOperatorKubeconfig() async throws {
+        let identity = ServiceAccountIdentity(namespace: "ringmaster-system", serviceAccount: "ringmaster-operator", roleNamespace: "default")
+        let manifests = try ServiceAccountIdentity.manifests(in: ExternalTools.packageRoot.appendingPathComponent("config/rbac"))
+        // Every step is idempotent, so a fault the server injects is retried from the start.
+        let config = try await Self.retryingInjectedErrors { try await identity.configuration(admin: client, manifests: manifests) }
+        guard case .token(let token) = config.credentials else { throw EndToEndError("no token for the operator") }
+        guard var kubeconfig = try Yams.load(yaml: String(contentsOfFile: kubeconfigPath, encoding: .utf8)) as? [String: Any],
+              var users = kubeconfig["users"] as? [[String: Any]], !users.isEmpty
+        else { throw EndToEndError("cannot read \(kubeconfigPath)") }
+        users[0]["user"] = ["token": token]
+        kubeconfig["users"] = users
+        try Yams.dump(object: kubeconfig).write(toFile: operatorKubeconfigPath, atomically: true, encoding: .utf8)
     }
 
     // MARK: - Objects

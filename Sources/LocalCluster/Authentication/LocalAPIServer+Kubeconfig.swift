@@ -24,14 +24,14 @@ extension LocalAPIServer {
             "    client-certificate-data: \(Data(issued.certificatePEM.utf8).base64EncodedString())",
             "    client-key-data: \(Data(issued.privateKeyPEM.utf8).base64EncodedString())",
         ].joined(separator: "\n")
-        try PrivateFile.save(Data(kubeconfig(pki: pki, userFields: credentials).utf8), to: url)
+        try PrivateFiles.writeAtomically(Data(kubeconfig(pki: pki, userFields: credentials).utf8), to: url)
     }
 
     /// Writes a kubeconfig that authenticates with a bearer token (a static
     /// token, a ServiceAccount token), trusting the cluster's CA.
     public func writeKubeconfig(to url: URL, token: String) throws {
         let pki = try runningPKI()
-        try PrivateFile.save(Data(kubeconfig(pki: pki, userFields: "    token: \(Self.yamlQuoted(token))").utf8), to: url)
+        try PrivateFiles.writeAtomically(Data(kubeconfig(pki: pki, userFields: "    token: \(Self.yamlQuoted(token))").utf8), to: url)
     }
 
     /// A YAML double-quoted scalar (JSON string syntax).

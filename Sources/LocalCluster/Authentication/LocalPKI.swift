@@ -84,7 +84,7 @@ public struct LocalPKI: Sendable {
     ///   certificate another CA signed is replaced, not an error), or the CA
     ///   has expired.
     public static func loadOrCreate(directory: URL, serverHosts: [String] = [], now: Date = Date()) throws -> LocalPKI {
-        try PrivateFile.makeDirectory(directory)
+        try PrivateFiles.makeDirectory(directory)
         let (authority, authorityKey) = try loadOrCreateAuthority(in: directory, now: now)
         let names = defaultServerNames + serverHosts.filter { !$0.isEmpty && $0 != "0.0.0.0" && $0 != "::" && !defaultServerNames.contains($0) }
         let server = try loadOrCreateServer(in: directory, names: names, authority: authority, authorityKey: authorityKey, now: now)
@@ -149,8 +149,8 @@ public struct LocalPKI: Sendable {
             },
             issuerPrivateKey: Certificate.PrivateKey(key))
         // The key first: a certificate without its key would be unusable.
-        try PrivateFile.save(Data(key.pemRepresentation.utf8), to: keyFile)
-        try PrivateFile.save(Data(try certificate.serializeAsPEM().pemString.utf8), to: certificateFile, mode: 0o644)
+        try PrivateFiles.writeAtomically(Data(key.pemRepresentation.utf8), to: keyFile)
+        try PrivateFiles.writeAtomically(Data(try certificate.serializeAsPEM().pemString.utf8), to: certificateFile, mode: 0o644)
         return (certificate, key)
     }
 
@@ -169,8 +169,8 @@ public struct LocalPKI: Sendable {
                            authority: authority, authorityKey: authorityKey)
         let issued = try pki.issue(subject: try DistinguishedName { CommonName("kube-apiserver") }, usage: .serverAuth,
                                    alternativeNames: names.map(alternativeName), validity: serverValidity, now: now)
-        try PrivateFile.save(Data(issued.privateKeyPEM.utf8), to: keyFile)
-        try PrivateFile.save(Data(issued.certificatePEM.utf8), to: certificateFile, mode: 0o644)
+        try PrivateFiles.writeAtomically(Data(issued.privateKeyPEM.utf8), to: keyFile)
+        try PrivateFiles.writeAtomically(Data(issued.certificatePEM.utf8), to: certificateFile, mode: 0o644)
         return issued
     }
 

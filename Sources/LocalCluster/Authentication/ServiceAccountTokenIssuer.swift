@@ -54,9 +54,7 @@ public struct ServiceAccountTokenIssuer: Sendable {
     /// is made 0600 if it was more open.
     public static func loadOrCreate(keyFile: URL, issuer: String = defaultIssuer) throws -> ServiceAccountTokenIssuer {
         let directory = keyFile.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        guard chmod(directory.path, 0o700) == 0 else { throw Self.fileError("cannot make \(directory.path) private") }
+        try PrivateFiles.makeDirectory(directory)
         if let existing = try readKey(keyFile) { return ServiceAccountTokenIssuer(key: existing, issuer: issuer) }
         let key = P256.Signing.PrivateKey()
         let descriptor = open(keyFile.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -91,9 +91,7 @@ struct ServiceAccountTokenProjector: Sendable {
     func write(token: String) throws(NodeAgentError) {
         let directory = try self.directory
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            guard chmod(directory.path, 0o700) == 0 else { throw NodeAgentError(.fileSystem, "cannot chmod \(directory.path)") }
+            try PrivateFiles.makeDirectory(directory)
             try Self.replacePrivateFile(directory.appendingPathComponent("ca.crt"), with: configuration.certificateAuthorityPEM)
             try Self.replacePrivateFile(directory.appendingPathComponent("namespace"), with: Data(namespace.utf8))
             try Self.replacePrivateFile(directory.appendingPathComponent("token"), with: Data(token.utf8))
@@ -107,23 +105,10 @@ struct ServiceAccountTokenProjector: Sendable {
     /// Replaces `file` by a new file (mode 0600) holding `data`, atomically:
     /// a reader sees the old contents or the new, never a part.
     static func replacePrivateFile(_ file: URL, with data: Data) throws(NodeAgentError) {
-        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString)")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw NodeAgentError(.fileSystem, "cannot create \(temporary.path): \(String(cString: strerror(errno)))")
-        }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
-            try handle.write(contentsOf: data)
-            try handle.close()
+            try PrivateFiles.writeAtomically(data, to: file)
         } catch {
-            unlink(temporary.path)
-            throw NodeAgentError(.fileSystem, "cannot write \(temporary.path): \(error)")
-        }
-        guard rename(temporary.path, file.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw NodeAgentError(.fileSystem, "cannot replace \(file.path): \(reason)")
+            throw NodeAgentError(.fileSystem, "cannot replace \(file.path): \(error)")
         }
     }
 

@@ -36,20 +36,25 @@ enum PrivateFiles {
 
     /// Creates (or empties) the file `url` with exactly `mode` and writes `data`.
     /// A symbolic link at `url` is refused rather than followed.
-    static func write(_ data: Data, to url: URL, mode: mode_t = fileMode) throws {
+    /// With `sync`, the data is on disk before it returns.
+    static func write(_ data: Data, to url: URL, mode: mode_t = fileMode, sync: Bool = false) throws {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw error("cannot create", url) }
         defer { close(descriptor) }
         guard fchmod(descriptor, mode) == 0 else { throw error("cannot set the mode of", url) }
         try FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).write(contentsOf: data)
+        if sync, fsync(descriptor) != 0 { throw error("cannot flush", url) }
     }
 
-    /// Replaces `url` atomically (a temporary file beside it, then a rename)
-    /// with a file of exactly `mode` holding `data`.
+    /// Replaces `url` atomically (a temporary file beside it, flushed to
+    /// disk, then a rename) with a file of exactly `mode` holding `data`:
+    /// readers see the old file or the whole new one, and no other user can
+    /// read it at any moment. Missing parent directories are created.
     static func writeAtomically(_ data: Data, to url: URL, mode: mode_t = fileMode) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8))")
         do {
-            try write(data, to: temporary, mode: mode)
+            try write(data, to: temporary, mode: mode, sync: true)
             guard rename(temporary.path, url.path) == 0 else { throw error("cannot replace", url) }
         } catch {
             unlink(temporary.path)

@@ -44,14 +44,7 @@ extension ObjectValidator {
         var names = Set<String>()
         for (index, volume) in volumes.enumerated() {
             let item = "\(path)[\(index)]"
-            let name = volume["name"]?.stringValue ?? ""
-            if name.isEmpty {
-                errors.required(item + ".name")
-            } else {
-                errors.invalid(item + ".name", name, each: NameRules.dns1123Label(name))
-            }
-            if names.contains(name) { errors.duplicate(item + ".name", name) }
-            names.insert(name)
+            checkUniqueLabelName(volume["name"]?.stringValue ?? "", path: item + ".name", among: &names)
             if let hostPath = volume["hostPath"] {
                 let value = hostPath["path"]?.stringValue ?? ""
                 if value.isEmpty {
@@ -79,6 +72,18 @@ extension ObjectValidator {
         return names
     }
 
+    /// A volume's or container's name: required, a DNS-1123 label, and not
+    /// among `names` (the names seen so far, which it joins).
+    private mutating func checkUniqueLabelName(_ name: String, path: String, among names: inout Set<String>) {
+        if name.isEmpty {
+            errors.required(path)
+        } else {
+            errors.invalid(path, name, each: NameRules.dns1123Label(name))
+        }
+        if names.contains(name) { errors.duplicate(path, name) }
+        names.insert(name)
+    }
+
     /// The `items` of a ConfigMap or Secret volume: a key and a relative path that stays inside the volume.
     private mutating func checkKeyToPaths(_ items: [JSONValue], path: String) {
         for (index, entry) in items.enumerated() {
@@ -97,14 +102,7 @@ extension ObjectValidator {
     private mutating func checkContainers(_ containers: [JSONValue], path: String, volumes: Set<String>, names: inout Set<String>) {
         for (index, container) in containers.enumerated() {
             let item = "\(path)[\(index)]"
-            let name = container["name"]?.stringValue ?? ""
-            if name.isEmpty {
-                errors.required(item + ".name")
-            } else {
-                errors.invalid(item + ".name", name, each: NameRules.dns1123Label(name))
-            }
-            if names.contains(name) { errors.duplicate(item + ".name", name) }
-            names.insert(name)
+            checkUniqueLabelName(container["name"]?.stringValue ?? "", path: item + ".name", among: &names)
             if (container["image"]?.stringValue ?? "").isEmpty { errors.required(item + ".image") }
             checkPorts(container["ports"]?.arrayValue ?? [], path: item + ".ports")
             checkEnvironment(container["env"]?.arrayValue ?? [], path: item + ".env")

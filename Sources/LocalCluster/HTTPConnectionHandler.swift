@@ -121,6 +121,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Transfer-Encoding", value: "chunked")
         headers.add(name: "Cache-Control", value: "no-cache, private")
+        // The connection closes when the stream ends (see endStream); saying so up front keeps a client
+        // from handing the connection to its next request in the moment between the last chunk and the close.
+        headers.add(name: "Connection", value: "close")
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
     }
 

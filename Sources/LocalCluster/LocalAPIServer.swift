@@ -61,7 +61,7 @@ public final class LocalAPIServer: @unchecked Sendable {
     private struct Running {
         var group: MultiThreadedEventLoopGroup
         var threadPool: NIOThreadPool
-        var channel: any Channel
+        var channels: [any Channel]
         var state: ClusterState
         var collector: RepeatedTask
         var baseURL: URL
@@ -82,11 +82,16 @@ public final class LocalAPIServer: @unchecked Sendable {
 
     /// Opens the database in `dataDirectory` (creating it if needed), loads
     /// or makes the cluster's PKI, and starts serving HTTPS on `host:port`
-    /// (`port` 0 picks a free port).
-    public func start(host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, faults: FaultInjection = .none) async throws {
+    /// (`port` 0 picks a free port), and on the same port at each of
+    /// `additionalHosts` (the Pod network's gateway, where Pods reach it);
+    /// the server's certificate names them all.
+    public func start(
+        host: String = "127.0.0.1", port: Int = 0, additionalHosts: [String] = [], dataDirectory: URL,
+        faults: FaultInjection = .none
+    ) async throws {
         guard lock.withLock({ running == nil }) else { throw LocalAPIServerError.alreadyRunning }
         let layout = Layout(dataDirectory: dataDirectory)
-        let pki = try LocalPKI.loadOrCreate(directory: layout.pkiDirectory, serverHosts: [host])
+        let pki = try LocalPKI.loadOrCreate(directory: layout.pkiDirectory, serverHosts: [host] + additionalHosts)
         let tls = try NIOSSLContext(configuration: pki.serverTLSConfiguration())
         let state = try ClusterState(layout: layout, eventWindow: options.eventWindow)
         let tokenIssuer = try ServiceAccountTokenIssuer.loadOrCreate(keyFile: layout.serviceAccountSigningKey)
@@ -105,9 +110,8 @@ public final class LocalAPIServer: @unchecked Sendable {
         let authenticator = RequestAuthenticator(tokenAuthenticators: options.tokenAuthenticators + [serviceAccountTokens])
         let bookmark = Self.timeAmount(options.bookmarkInterval)
         let faultSource: @Sendable () -> FaultInjection = { [weak self] in self?.faults ?? .none }
-        let channel: any Channel
-        do {
-            channel = try await ServerBootstrap(group: group)
+        var channels: [any Channel] = []
+        let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -120,13 +124,19 @@ public final class LocalAPIServer: @unchecked Sendable {
                                                   bookmarkInterval: bookmark, faults: faultSource))
                     }
                 }
-                .bind(host: host, port: port).get()
-        } catch {
-            try? await threadPool.shutdownGracefully()
-            try? await group.shutdownGracefully()
-            throw LocalAPIServerError.bindFailed(host: host, port: port, underlying: "\(error)")
+        var boundPort = port
+        for listenHost in [host] + additionalHosts {
+            do {
+                let channel = try await bootstrap.bind(host: listenHost, port: boundPort).get()
+                channels.append(channel)
+                boundPort = channel.localAddress?.port ?? boundPort
+            } catch {
+                for channel in channels { try? await channel.close() }
+                try? await threadPool.shutdownGracefully()
+                try? await group.shutdownGracefully()
+                throw LocalAPIServerError.bindFailed(host: listenHost, port: boundPort, underlying: "\(error)")
+            }
         }
-        let boundPort = channel.localAddress?.port ?? port
         let address = host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
         router.serverAddress = address
         let logger = self.logger
@@ -138,7 +148,7 @@ public final class LocalAPIServer: @unchecked Sendable {
             }
         }
         lock.withLock {
-            running = Running(group: group, threadPool: threadPool, channel: channel, state: state, collector: collector,
+            running = Running(group: group, threadPool: threadPool, channels: channels, state: state, collector: collector,
                               baseURL: URL(string: "https://\(address)")!, serviceAccountTokens: serviceAccountTokens, pki: pki)
         }
         logger.info("local API server listening", metadata: ["url": "https://\(address)", "data": "\(dataDirectory.path)"])
@@ -178,7 +188,7 @@ public final class LocalAPIServer: @unchecked Sendable {
             return running
         }) else { return }
         current.collector.cancel()
-        try? await current.channel.close()
+        for channel in current.channels { try? await channel.close() }
         try await current.threadPool.shutdownGracefully()
         try await current.group.shutdownGracefully()
     }

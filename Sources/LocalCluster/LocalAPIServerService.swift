@@ -10,14 +10,18 @@ public struct LocalAPIServerService: Service {
     public var server: LocalAPIServer
     public var host: String
     public var port: Int
+    /// More addresses to listen on, on the same port (the Pod network's gateway).
+    public var additionalHosts: [String]
     public var dataDirectory: URL
     public var kubeconfig: URL?
     public var faults: FaultInjection
     public var onReady: @Sendable (URL) -> Void
 
-    public init(server: LocalAPIServer, host: String = "127.0.0.1", port: Int = 0, dataDirectory: URL, kubeconfig: URL? = nil,
+    public init(server: LocalAPIServer, host: String = "127.0.0.1", port: Int = 0, additionalHosts: [String] = [],
+                dataDirectory: URL, kubeconfig: URL? = nil,
                 faults: FaultInjection = .none, onReady: @escaping @Sendable (URL) -> Void = { _ in }) {
         self.server = server
+        self.additionalHosts = additionalHosts
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -28,7 +32,7 @@ public struct LocalAPIServerService: Service {
 
     /// Blocks until graceful shutdown or cancellation.
     public func run() async throws {
-        try await server.start(host: host, port: port, dataDirectory: dataDirectory, faults: faults)
+        try await server.start(host: host, port: port, additionalHosts: additionalHosts, dataDirectory: dataDirectory, faults: faults)
         do {
             if let kubeconfig { try server.writeKubeconfig(to: kubeconfig) }
             onReady(server.baseURL)

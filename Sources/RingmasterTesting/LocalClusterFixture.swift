@@ -23,8 +23,16 @@ public final class LocalClusterFixture: Sendable {
     public let kubeConfig: KubeConfig
     /// The temporary data directory (SQLite, pod logs, volumes); removed by `shutdown`.
     public let dataDirectory: URL
+    /// The Pod network, when started with one: node agents given it run
+    /// each Pod in namespaces of its own; the server listens on its gateway
+    /// too. Released by `shutdown`.
+    public let podNetwork: PodNetwork?
 
-    private init(server: LocalAPIServer, baseURL: URL, kubeconfigPath: String, kubeConfig: KubeConfig, dataDirectory: URL) {
+    private init(
+        server: LocalAPIServer, baseURL: URL, kubeconfigPath: String, kubeConfig: KubeConfig, dataDirectory: URL,
+        podNetwork: PodNetwork?
+    ) {
+        self.podNetwork = podNetwork
         self.server = server
         self.baseURL = baseURL
         self.kubeconfigPath = kubeconfigPath
@@ -34,23 +42,35 @@ public final class LocalClusterFixture: Sendable {
 
     /// Starts a server. `faults` injects failures (off by default);
     /// `options` shortens windows and intervals for tests, and adds token
-    /// authenticators.
+    /// authenticators; `podNetwork` makes a Pod network for node agents
+    /// (root only; see `PodNetwork`).
     public static func start(
-        faults: FaultInjection = .none, options: LocalAPIServer.Options = LocalAPIServer.Options()
+        faults: FaultInjection = .none, options: LocalAPIServer.Options = LocalAPIServer.Options(),
+        podNetwork: Bool = false
     ) async throws -> LocalClusterFixture {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ringmaster-local-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let network = podNetwork ? try PodNetwork.acquire() : nil
         let server = LocalAPIServer(options: options)
-        try await server.start(host: "127.0.0.1", port: 0, dataDirectory: directory, faults: faults)
+        do {
+            try await server.start(
+                host: "127.0.0.1", port: 0, additionalHosts: network.map { [$0.gateway] } ?? [], dataDirectory: directory,
+                faults: faults)
+        } catch {
+            network?.release()
+            throw error
+        }
         let kubeconfig = directory.appendingPathComponent("kubeconfig")
         do {
             try server.writeKubeconfig(to: kubeconfig)
             return LocalClusterFixture(
                 server: server, baseURL: server.baseURL, kubeconfigPath: kubeconfig.path,
-                kubeConfig: try KubeConfig.load(kubeconfigPath: kubeconfig.path), dataDirectory: directory)
+                kubeConfig: try KubeConfig.load(kubeconfigPath: kubeconfig.path), dataDirectory: directory,
+                podNetwork: network)
         } catch {
             try? await server.shutdown()
+            network?.release()
             throw error
         }
     }
@@ -97,6 +117,7 @@ public final class LocalClusterFixture: Sendable {
 
     /// Stops the server and removes the data directory.
     public func shutdown() async throws {
+        defer { podNetwork?.release() }
         try await server.shutdown()
         try? FileManager.default.removeItem(at: dataDirectory)
     }

@@ -17,6 +17,10 @@ struct LocalClusterServices {
     /// The executable for the Ringmaster worker image; nil uses
     /// `ringmaster-worker` next to the running executable.
     var workerExecutable: String?
+    /// More images the node agent runs (`--image`), before the worker image's rule.
+    var imageRules: [ImageMapping.Rule]
+    /// The Pod network the node agent puts each Pod on.
+    var podNetwork: PodNetwork
     var withOperator: Bool
     /// The operator's RBAC manifests (config/rbac): it runs as their ServiceAccount.
     var operatorRBACDirectory: URL
@@ -25,7 +29,8 @@ struct LocalClusterServices {
 
     func services() -> [any ServiceLifecycle.Service] {
         let dataDirectory = dataDirectory
-        let workerExecutable = workerExecutable
+        let imageMapping = ImageMapping.ringmasterWorker(executable: workerExecutable).adding(imageRules)
+        let podNetwork = podNetwork
         let logger = logger
         var services: [any ServiceLifecycle.Service] = [
             LocalClusterMember(name: "node-agent", readiness: readiness, kubeconfig: kubeconfig) { kubeconfig in
@@ -34,8 +39,7 @@ struct LocalClusterServices {
                 agentLogger[metadataKey: "component"] = "node-agent"
                 return NodeAgent(
                     configuration: NodeAgentConfiguration(
-                        dataDirectory: dataDirectory,
-                        imageMapping: .ringmasterWorker(executable: workerExecutable)),
+                        dataDirectory: dataDirectory, imageMapping: imageMapping, podNetwork: podNetwork),
                     client: client, logger: agentLogger)
             }
         ]

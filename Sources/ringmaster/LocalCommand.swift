@@ -26,6 +26,10 @@ struct LocalUpCommand: AsyncParsableCommand {
             authenticate with a client certificate from that CA or a bearer token (--token-auth-file); others get 401.
             RBAC is enforced on every request; Deployments and StatefulSets are stored and served but not run; CEL rules in CRDs are not evaluated.
             Pods run as local processes that die with this one, even if it is killed with SIGKILL (Linux, through setpriv --pdeathsig).
+            Each Pod gets network, mount and UTS namespaces of its own: an address on a bridge (rmbr<N>, a /22 of 10.244.0.0/14),
+            its hostname, its volumes at their mount paths and the cluster's Pod names in /etc/hosts; this needs root.
+            Images run through a table: the Ringmaster worker image runs ringmaster-worker; --image NAME=host runs image NAME
+            on this machine's root filesystem (its command as given), --image NAME=/path runs that executable; others fail ErrImagePull.
             """
     )
 
@@ -63,6 +67,11 @@ struct LocalUpCommand: AsyncParsableCommand {
     @Option(help: "The executable run for the Ringmaster worker image (default: ringmaster-worker next to this executable).")
     var workerExecutable: String?
 
+    @Option(name: .customLong("image"), help: ArgumentHelp(
+        "Run the image with this repository name (no registry or tag) on this machine's root filesystem (NAME=host: the container's command runs as given), or as an executable (NAME=/path); repeatable.",
+        valueName: "NAME=host|/path"))
+    var images: [String] = []
+
     @Option(help: "Stop the cluster and its workers when the process with this id exits, even if it is killed (ringmaster demo passes its own).")
     var parentPid: Int32?
 
@@ -72,6 +81,15 @@ struct LocalUpCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory()).standardizedFileURL
         let kubeconfigURL = kubeconfig.map { URL(fileURLWithPath: $0) } ?? Layout(dataDirectory: dataDirectory).defaultKubeconfig
         let faults = try fault.map(FaultInjection.init(parsing:)) ?? .none
+        let imageRules = try images.map { text throws(NodeAgentError) in try ImageMapping.rule(parsing: text) }
+        let network: PodNetwork
+        do {
+            network = try PodNetwork.acquire()
+        } catch {
+            throw ValidationError("cannot start the local cluster: \(error.message)")
+        }
+        defer { network.release() }
+        logger.info("Pod network", metadata: ["bridge": "\(network.bridge)", "gateway": "\(network.gateway)/\(network.prefixLength)"])
         var options = LocalAPIServer.Options()
         if let tokenAuthFile {
             options.tokenAuthenticators.append(try StaticTokenAuthenticator(contentsOf: URL(fileURLWithPath: tokenAuthFile)))
@@ -79,7 +97,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         let server = LocalAPIServer(options: options, logger: logger)
         let readiness = LocalClusterReadiness()
         let apiServer = LocalAPIServerService(
-            server: server, port: port, dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, faults: faults,
+            server: server, port: port, additionalHosts: [network.gateway], dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, faults: faults,
             onReady: { url in
                 let text = "Local cluster API server: \(url.absoluteString)\nexport KUBECONFIG=\(kubeconfigURL.path)\n"
                 FileHandle.standardOutput.write(Data(text.utf8))
@@ -90,7 +108,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         // The group stops them in reverse order: operator, node agent, server.
         let extraServices: [any Service] = LocalClusterServices(
             dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, readiness: readiness,
-            workerExecutable: workerExecutable, withOperator: withOperator,
+            workerExecutable: workerExecutable, imageRules: imageRules, podNetwork: network, withOperator: withOperator,
             operatorRBACDirectory: URL(fileURLWithPath: operatorRBAC ?? DemoCommand.packageRoot().appendingPathComponent("config/rbac").path),
             operatorSettings: WorkerPodSettings(
                 progressIntervalSeconds: progressIntervalSeconds, peerTimeoutSeconds: peerTimeoutSeconds),

@@ -14,22 +14,26 @@ struct NodeAgentCluster {
     static let shellImage = "example.com/test/shell:1"
 
     static func configuration(for cluster: LocalClusterFixture, gpus: Int64 = 0) -> NodeAgentConfiguration {
+        var mapping = ImageMapping(rules: [ImageMapping.Rule(repositoryName: "shell", executable: "/bin/sh")])
+        // On a Pod network, `python` images run on the host, with their command as given.
+        if cluster.podNetwork != nil { mapping = mapping.adding([ImageMapping.Rule(repositoryName: "python", executable: nil)]) }
         var capacity = ResourceAmounts()
         capacity["cpu"] = 4000
         capacity["memory"] = 8 * 1024 * 1024 * 1024 * 1000
         capacity[NodeAgentConfiguration.gpuResource] = gpus * 1000
         return NodeAgentConfiguration(
             capacity: capacity, dataDirectory: cluster.dataDirectory,
-            imageMapping: ImageMapping(rules: [ImageMapping.Rule(repositoryName: "shell", executable: "/bin/sh")]),
+            imageMapping: mapping, podNetwork: cluster.podNetwork,
             initialRestartBackoff: .milliseconds(200), maximumRestartBackoff: .seconds(1),
             retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
     }
 
     /// Starts a cluster and a node agent, runs `body`, then stops both.
+    /// With `podNetwork`, each Pod runs in namespaces of its own on a Pod network.
     static func run(
-        gpus: Int64 = 0, _ body: (NodeAgentCluster) async throws -> Void
+        gpus: Int64 = 0, podNetwork: Bool = false, _ body: (NodeAgentCluster) async throws -> Void
     ) async throws {
-        let cluster = try await LocalClusterFixture.start()
+        let cluster = try await LocalClusterFixture.start(podNetwork: podNetwork)
         let client = try KubernetesClient(config: cluster.kubeConfig, options: ClientOptions(qps: nil))
         var logger = Logger(label: "test.node-agent")
         logger.logLevel = .warning

@@ -90,7 +90,7 @@ struct NodeAgentContainerTests {
         let foreign = Container(name: "main", image: "docker.io/library/python:3.12")
         #expect(throws: NodeAgentError(
             .imageNotAvailable,
-            "image \"docker.io/library/python:3.12\" is not available on the local cluster: only the Ringmaster worker image runs here"
+            "image \"docker.io/library/python:3.12\" is not available on the local cluster: map it with `ringmaster local up --image python=host` (or =/path/to/executable)"
         )) {
             try builder(pod: pod(foreign)).launch(foreign, mapping: mapping, terminationMessagePath: "/m")
         }

@@ -66,7 +66,7 @@ struct NodeAgentLifecycleTests {
             let waiting = failed?.mainState?.waiting
             #expect(waiting?.reason == "ErrImagePull")
             #expect(waiting?.message
-                == "image \"docker.io/library/python:3.12\" is not available on the local cluster: only the Ringmaster worker image runs here")
+                == "image \"docker.io/library/python:3.12\" is not available on the local cluster: map it with `ringmaster local up --image python=host` (or =/path/to/executable)")
             #expect(failed?.status?.reason == "ErrImagePull")
         }
     }

@@ -7,28 +7,55 @@ public struct ContainerLaunch: Sendable, Hashable {
     public var arguments: [String]
     /// The complete environment of the process.
     public var environment: [String: String]
-    /// The host directory the process starts in, if the container sets one.
+    /// The directory the process starts in, if the container sets one (a
+    /// path inside the container's mounts when `isolation` is set).
     public var workingDirectory: String?
-    /// Host directories the process sees at other paths (read-only), in a
+    /// Host directories or files the process sees at other paths, in a
     /// mount namespace of its own (see `PrivateMountNamespace`).
     public var bindMounts: [BindMount]
+    /// The Pod's namespaces the process joins; nil runs it in the agent's
+    /// network and with its hostname.
+    public var isolation: Isolation?
 
-    /// A host directory shown at another path inside the container.
+    /// A host directory or file shown at another path inside the container.
     public struct BindMount: Sendable, Hashable {
         public var source: String
         public var target: String
+        public var readOnly: Bool
 
-        public init(source: String, target: String) {
+        public init(source: String, target: String, readOnly: Bool = true) {
             self.source = source
             self.target = target
+            self.readOnly = readOnly
         }
     }
 
-    public init(arguments: [String], environment: [String: String], workingDirectory: String?, bindMounts: [BindMount] = []) {
+    /// The Pod's sandbox as a container sees it: its network namespace, its
+    /// hostname (a UTS namespace of the container's own), and its hosts file
+    /// at `/etc/hosts`.
+    public struct Isolation: Sendable, Hashable {
+        /// The network namespace to join (`/run/netns/<name>`).
+        public var networkNamespace: String
+        public var hostname: String
+        /// The host file shown at `/etc/hosts`.
+        public var hostsFile: String
+
+        public init(networkNamespace: String, hostname: String, hostsFile: String) {
+            self.networkNamespace = networkNamespace
+            self.hostname = hostname
+            self.hostsFile = hostsFile
+        }
+    }
+
+    public init(
+        arguments: [String], environment: [String: String], workingDirectory: String?, bindMounts: [BindMount] = [],
+        isolation: Isolation? = nil
+    ) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.bindMounts = bindMounts
+        self.isolation = isolation
     }
 }
 
@@ -46,11 +73,18 @@ public enum NodeAgentEnvironment {
 }
 
 /// Builds the launch of a container from its pod, as the kubelet would build
-/// the container's config, for a runtime that has no mount namespaces.
+/// the container's config.
 ///
-/// ## Volume paths
-/// A process sees the host's file system, so a `volumeMount` cannot place a
-/// volume at its `mountPath`. Instead every mount path is rewritten to the
+/// ## Volumes
+/// With `isolation` (the Pod has its own namespaces), each `volumeMount` is
+/// a bind mount of the volume's host directory (joined with `subPath`) at
+/// its `mountPath`, read-only when the mount says `readOnly` or the volume
+/// is a Secret, ConfigMap, projected or downward API volume, as the kubelet
+/// mounts them. The Pod's hosts file is bind-mounted at `/etc/hosts`.
+///
+/// ## Volume paths without isolation
+/// A process that sees the host's file system without a mount namespace of
+/// its own cannot have a volume at its `mountPath`. Instead every mount path is rewritten to the
 /// volume's host directory (joined with `subPath` when set) wherever the
 /// container names it: in each environment value, in each argument and in
 /// `workingDir`, a value that equals a mount path or starts with a mount path
@@ -72,7 +106,8 @@ public enum NodeAgentEnvironment {
 ///
 /// ## ServiceAccount token
 /// With `serviceAccountDirectory` set, the launch bind-mounts it at
-/// `/var/run/secrets/kubernetes.io/serviceaccount` when `canBindMount`;
+/// `/var/run/secrets/kubernetes.io/serviceaccount` when `isolation` is set
+/// or `canBindMount`;
 /// otherwise that path is rewritten to the directory as a volume's mount
 /// path is, in env values, arguments and `workingDir`.
 public struct ContainerLaunchBuilder: Sendable {
@@ -95,13 +130,18 @@ public struct ContainerLaunchBuilder: Sendable {
     /// `KubeConfig.serviceAccountRoot`; if not, the standard path is
     /// rewritten to it like a volume's mount path.
     public var canBindMount: Bool
+    /// The Pod's namespaces; nil: the container shares the agent's network
+    /// and its volume paths are rewritten.
+    public var isolation: ContainerLaunch.Isolation?
 
     public init(
         pod: Pod, podIP: String, hostIP: String, nodeName: String, volumeDirectories: [String: String],
         secrets: [String: Secret], configMaps: [String: ConfigMap], hostsFile: String,
         inheritedPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-        apiServer: URL? = nil, serviceAccountDirectory: String? = nil, canBindMount: Bool = false
+        apiServer: URL? = nil, serviceAccountDirectory: String? = nil, canBindMount: Bool = false,
+        isolation: ContainerLaunch.Isolation? = nil
     ) {
+        self.isolation = isolation
         self.pod = pod
         self.podIP = podIP
         self.hostIP = hostIP
@@ -130,13 +170,23 @@ public struct ContainerLaunchBuilder: Sendable {
         guard let rule = mapping.rule(for: image) else {
             throw NodeAgentError(.imageNotAvailable, ImageMapping.unavailableMessage(image: image))
         }
+        if rule.executable == nil && (container.command ?? []).isEmpty {
+            throw NodeAgentError(
+                .containerConfig,
+                "container \"\(container.name)\": image \"\(image)\" runs on the host's root filesystem, which has no entry point of the image: set command")
+        }
         var mounts = try mountTable(container)
         var bindMounts: [ContainerLaunch.BindMount] = []
+        if let isolation {
+            bindMounts = mounts.reversed().map { .init(source: $0.hostPath, target: $0.mountPath, readOnly: $0.readOnly) }
+            bindMounts.append(.init(source: isolation.hostsFile, target: "/etc/hosts"))
+            mounts = []
+        }
         if let serviceAccountDirectory {
-            if canBindMount {
+            if canBindMount || isolation != nil {
                 bindMounts.append(.init(source: serviceAccountDirectory, target: KubeConfig.serviceAccountRoot))
             } else {
-                mounts.append((KubeConfig.serviceAccountRoot, serviceAccountDirectory))
+                mounts.append((KubeConfig.serviceAccountRoot, serviceAccountDirectory, true))
                 mounts.sort { $0.mountPath.count > $1.mountPath.count }
             }
         }
@@ -155,19 +205,21 @@ public struct ContainerLaunchBuilder: Sendable {
         for (name, value) in defined {
             environment[name] = Self.rewrite(value, mounts: mounts)
         }
-        environment[NodeAgentEnvironment.hostsFile] = hostsFile
+        environment[NodeAgentEnvironment.hostsFile] = isolation == nil ? hostsFile : "/etc/hosts"
         environment[NodeAgentEnvironment.terminationMessagePath] = terminationMessagePath
 
         let command = container.command.map { $0.map { Self.expand($0, with: defined) } }
         let args = container.args.map { $0.map { Self.rewrite(Self.expand($0, with: defined), mounts: mounts) } }
         let arguments = ImageMapping.argumentVector(rule: rule, command: command, args: args)
         let workingDirectory = container.workingDir.map { Self.rewrite($0, mounts: mounts) }
-        return ContainerLaunch(arguments: arguments, environment: environment, workingDirectory: workingDirectory, bindMounts: bindMounts)
+        return ContainerLaunch(
+            arguments: arguments, environment: environment, workingDirectory: workingDirectory, bindMounts: bindMounts,
+            isolation: isolation)
     }
 
-    /// Mount path -> host directory for the container's mounts.
-    func mountTable(_ container: Container) throws(NodeAgentError) -> [(mountPath: String, hostPath: String)] {
-        var table: [(mountPath: String, hostPath: String)] = []
+    /// Mount path -> host directory for the container's mounts, longest mount path first.
+    func mountTable(_ container: Container) throws(NodeAgentError) -> [(mountPath: String, hostPath: String, readOnly: Bool)] {
+        var table: [(mountPath: String, hostPath: String, readOnly: Bool)] = []
         for mount in container.volumeMounts ?? [] {
             guard let directory = volumeDirectories[mount.name] else {
                 throw NodeAgentError(
@@ -180,14 +232,17 @@ public struct ContainerLaunchBuilder: Sendable {
             }
             var path = mount.mountPath
             while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-            table.append((path, host))
+            let volume = pod.spec?.volumes?.first { $0.name == mount.name }
+            let readOnlyVolume = volume?.secret != nil || volume?.configMap != nil
+                || volume?.other["projected"] != nil || volume?.other["downwardAPI"] != nil
+            table.append((path, host, mount.readOnly == true || readOnlyVolume))
         }
         return table.sorted { $0.mountPath.count > $1.mountPath.count }
     }
 
     /// Applies the mount path rewrite rule to one value.
-    static func rewrite(_ value: String, mounts: [(mountPath: String, hostPath: String)]) -> String {
-        for (mountPath, hostPath) in mounts {
+    static func rewrite(_ value: String, mounts: [(mountPath: String, hostPath: String, readOnly: Bool)]) -> String {
+        for (mountPath, hostPath, _) in mounts {
             if value == mountPath { return hostPath }
             let prefix = mountPath == "/" ? "/" : mountPath + "/"
             if value.hasPrefix(prefix) {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One pod's entry in a namespace's hosts file.
 public struct HostsEntry: Sendable, Hashable, Comparable {
@@ -58,6 +61,59 @@ public struct HostsFile: Sendable {
         var text = "# Pod names of the local cluster, maintained by its node agent.\n"
         for entry in entries.sorted() { text += entry.line + "\n" }
         return text
+    }
+
+    /// The file a Pod in its own namespaces sees at `/etc/hosts`.
+    public func podFile(uid: String) -> URL {
+        // ".pods" cannot be a namespace's name, so it never meets a namespace's file.
+        directory.appendingPathComponent(".pods").appendingPathComponent(uid.isEmpty ? "unknown" : uid)
+    }
+
+    /// A Pod's `/etc/hosts`: localhost, the Pod's own address and hostname,
+    /// then its namespace's Pods, as the kubelet writes it with cluster DNS
+    /// standing behind.
+    public static func renderPodFile(address: String, hostname: String, namespaceEntries: [HostsEntry]) -> String {
+        var text = """
+            # Kubernetes-managed hosts file (the local cluster's node agent).
+            127.0.0.1	localhost
+            ::1	localhost ip6-localhost ip6-loopback
+            fe00::0	ip6-localnet
+            fe00::1	ip6-mcastprefix
+            fe00::2	ip6-allrouters
+
+            """
+        let own = namespaceEntries.first { $0.address == address && $0.hostname == hostname }
+        if own == nil { text += "\(address)\t\(hostname)\n" }
+        for entry in namespaceEntries.sorted() { text += entry.line + "\n" }
+        return text
+    }
+
+    /// Writes a Pod's file in place (the file is bind-mounted, so it must
+    /// keep its inode): the new text over the old, then cut to its length.
+    /// A reader racing the write may see the two mixed for an instant; the
+    /// resolver reads the file again at each lookup.
+    public func writePodFile(uid: String, text: String) throws(NodeAgentError) {
+        let file = podFile(uid: uid)
+        do {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw NodeAgentError(.fileSystem, "cannot create \(file.deletingLastPathComponent().path): \(error)")
+        }
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else {
+            throw NodeAgentError(.fileSystem, "cannot write \(file.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        guard written == bytes.count, ftruncate(descriptor, off_t(bytes.count)) == 0 else {
+            throw NodeAgentError(.fileSystem, "cannot write \(file.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes a Pod's file.
+    public func removePodFile(uid: String) {
+        try? FileManager.default.removeItem(at: podFile(uid: uid))
     }
 
     /// Replaces the file of `namespace` with `entries`. Refuses

@@ -1,23 +1,29 @@
 import Foundation
 
-/// Which container images the local cluster can run, and with what.
+/// Which container images the local cluster can run, and with what: the
+/// table the user controls with `ringmaster local up --image NAME=...`.
 ///
 /// There is no container runtime here: a container runs as a local process.
 /// An image is matched by its repository name, the last path component
 /// without registry, tag or digest, so `ghcr.io/ringmaster-dev/ringmaster-worker:0.1`
-/// and `ringmaster-worker@sha256:...` both match `ringmaster-worker`. Any other
-/// image cannot run, and its pod fails with `ErrImagePull`.
+/// and `ringmaster-worker@sha256:...` both match `ringmaster-worker`. A rule
+/// either names the executable that stands for the image's entry point, or
+/// runs the image on the host's root filesystem (`NAME=host`: the container's
+/// `command` and `args` run as given, so a host with Python and torch runs a
+/// PyTorch image). Any other image cannot run, and its pod fails with
+/// `ErrImagePull`.
 public struct ImageMapping: Sendable, Hashable {
     /// One image the local cluster can run.
     public struct Rule: Sendable, Hashable {
         /// The repository name to match, for example `ringmaster-worker`.
         public var repositoryName: String
-        /// The executable started for it.
-        public var executable: String
+        /// The executable started for it; nil: the image runs on the host's
+        /// root filesystem, and the container's `command` is what runs.
+        public var executable: String?
         /// Arguments put before the container's own.
         public var leadingArguments: [String]
 
-        public init(repositoryName: String, executable: String, leadingArguments: [String] = []) {
+        public init(repositoryName: String, executable: String?, leadingArguments: [String] = []) {
             self.repositoryName = repositoryName
             self.executable = executable
             self.leadingArguments = leadingArguments
@@ -25,6 +31,27 @@ public struct ImageMapping: Sendable, Hashable {
     }
 
     public var rules: [Rule]
+
+    /// A rule from `NAME=host` (the image runs on the host's root filesystem)
+    /// or `NAME=/absolute/executable`; NAME is a repository name as matched.
+    /// Throws `invalidConfiguration` naming what is wrong.
+    public static func rule(parsing text: String) throws(NodeAgentError) -> Rule {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, repositoryName(of: parts[0]) == parts[0] else {
+            throw NodeAgentError(.invalidConfiguration, "--image \(text): expected NAME=host or NAME=/path/to/executable, with NAME an image's repository name (no registry, tag or digest)")
+        }
+        if parts[1] == "host" { return Rule(repositoryName: parts[0], executable: nil) }
+        guard parts[1].hasPrefix("/") else {
+            throw NodeAgentError(.invalidConfiguration, "--image \(text): the executable must be an absolute path, or `host`")
+        }
+        return Rule(repositoryName: parts[0], executable: parts[1])
+    }
+
+    /// This table with `rules` in front (a rule of the same repository name replaces the older one).
+    public func adding(_ extra: [Rule]) -> ImageMapping {
+        let names = Set(extra.map(\.repositoryName))
+        return ImageMapping(rules: extra + rules.filter { !names.contains($0.repositoryName) })
+    }
 
     public init(rules: [Rule]) {
         self.rules = rules
@@ -62,7 +89,7 @@ public struct ImageMapping: Sendable, Hashable {
 
     /// The message of the `ErrImagePull` state for an image no rule matches.
     public static func unavailableMessage(image: String) -> String {
-        "image \"\(image)\" is not available on the local cluster: only the Ringmaster worker image runs here"
+        "image \"\(image)\" is not available on the local cluster: map it with `ringmaster local up --image \(repositoryName(of: image))=host` (or =/path/to/executable)"
     }
 
     /// The argument vector for a container of a mapped image: the rule's
@@ -70,11 +97,13 @@ public struct ImageMapping: Sendable, Hashable {
     /// first element when that first element names the executable (by base
     /// name), and the container's `args`. Any other `command` is ignored,
     /// since the image's own entry point is the executable.
+    /// For an image that runs on the host: `command` then `args`, as given.
     public static func argumentVector(rule: Rule, command: [String]?, args: [String]?) -> [String] {
-        var argv = [rule.executable] + rule.leadingArguments
+        guard let executable = rule.executable else { return (command ?? []) + (args ?? []) }
+        var argv = [executable] + rule.leadingArguments
         if let command, let first = command.first {
             let named = URL(fileURLWithPath: first).lastPathComponent
-            let executableName = URL(fileURLWithPath: rule.executable).lastPathComponent
+            let executableName = URL(fileURLWithPath: executable).lastPathComponent
             if named == executableName || named == rule.repositoryName {
                 argv += command.dropFirst()
             }

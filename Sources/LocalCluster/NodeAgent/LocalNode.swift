@@ -28,6 +28,8 @@ actor LocalNode {
     private var confirmed: Set<String> = []
     private var addresses: PodAddressPool
     private var hostsEntries: [String: [HostsEntry]] = [:]
+    /// The text last written to each Pod's own hosts file, by uid (Pods on a `PodNetwork`).
+    private var podHostsTexts: [String: String] = [:]
     private let hostsFile: HostsFile
 
     private let wakeups: AsyncStream<Void>
@@ -253,6 +255,7 @@ actor LocalNode {
     private func finished(_ worker: PodWorker, phase: String) {
         workers[worker.uid] = nil
         addresses.release(worker.uid)
+        if podHostsTexts.removeValue(forKey: worker.uid) != nil { hostsFile.removePodFile(uid: worker.uid) }
         refreshHostsFiles()
         if pods[worker.uid] == nil && !pods.values.contains(where: {
             $0.metadata.namespace == worker.namespace && $0.metadata.name == worker.name
@@ -348,6 +351,19 @@ actor LocalNode {
             do {
                 try hostsFile.write(new, namespace: namespace)
                 hostsEntries[namespace] = new
+            } catch {
+                logger.error("\(error.message)")
+            }
+        }
+        guard configuration.podNetwork != nil else { return }
+        for (uid, worker) in workers {
+            guard let address = addresses.assignedAddress(of: uid) else { continue }
+            let text = HostsFile.renderPodFile(
+                address: address, hostname: PodWorker.hostname(of: worker.pod), namespaceEntries: entries[worker.namespace] ?? [])
+            guard podHostsTexts[uid] != text else { continue }
+            do {
+                try hostsFile.writePodFile(uid: uid, text: text)
+                podHostsTexts[uid] = text
             } catch {
                 logger.error("\(error.message)")
             }

@@ -57,18 +57,31 @@ public final class LocalProcess: Sendable {
     ///   - environment: the complete environment of the process.
     ///   - workingDirectory: the directory the process starts in, if not the agent's.
     ///   - logFile: stdout and stderr are appended to this file (created if absent).
+    ///   - isolation: the Pod's namespaces the process joins: it runs in the
+    ///     Pod's network namespace, with the Pod's hostname and `bindMounts`,
+    ///     and starts in `workingDirectory` as seen inside its mounts. A
+    ///     command without a slash is looked up in the environment's PATH.
     ///   - bindMounts: directories the process sees at other paths, in a
     ///     mount namespace of its own (`PrivateMountNamespace`); throws
     ///     `spawnFailed` when such a namespace cannot be made here.
     public static func spawn(
         arguments: [String], environment: [String: String], workingDirectory: String?, logFile: URL,
-        bindMounts: [ContainerLaunch.BindMount] = []
+        bindMounts: [ContainerLaunch.BindMount] = [], isolation: ContainerLaunch.Isolation? = nil
     ) throws(NodeAgentError) -> LocalProcess {
         guard let executable = arguments.first else {
             throw NodeAgentError(.spawnFailed, "no executable to start")
         }
         var command = arguments
-        if ParentDeathSignal.setpriv != nil || !bindMounts.isEmpty {
+        var workingDirectory = workingDirectory
+        if let isolation {
+            guard let wrapped = PrivateMountNamespace.wrap(
+                command, bindMounts: bindMounts, isolation: isolation, workingDirectory: workingDirectory)
+            else {
+                throw NodeAgentError(.spawnFailed, "cannot give \(executable) the Pod's namespaces: \(PodNetwork.availability)")
+            }
+            command = wrapped
+            workingDirectory = nil
+        } else if ParentDeathSignal.setpriv != nil || !bindMounts.isEmpty {
             // `setpriv` and the shell run the command with execvp: a name without a slash
             // would be searched in PATH, where posix_spawn takes it as a path.
             let resolved = executable.contains("/") ? executable : "./" + executable
@@ -78,7 +91,7 @@ public final class LocalProcess: Sendable {
             }
             command = [resolved] + arguments.dropFirst()
         }
-        if !bindMounts.isEmpty {
+        if isolation == nil && !bindMounts.isEmpty {
             guard let wrapped = PrivateMountNamespace.wrap(command, bindMounts: bindMounts) else {
                 throw NodeAgentError(.spawnFailed, "cannot give \(executable) its bind mounts: \(PrivateMountNamespace.availability)")
             }
@@ -90,9 +103,10 @@ public final class LocalProcess: Sendable {
             command = [setpriv, "--pdeathsig", "KILL", "--"] + command
         }
         let finalCommand = command
+        let spawnDirectory = workingDirectory
         let result = SpawningThread.shared.perform {
             Result { () throws(NodeAgentError) -> pid_t in
-                try spawnNow(arguments: finalCommand, environment: environment, workingDirectory: workingDirectory, logFile: logFile)
+                try spawnNow(arguments: finalCommand, environment: environment, workingDirectory: spawnDirectory, logFile: logFile)
             }
         }
         return LocalProcess(pid: try result.get())

@@ -46,7 +46,11 @@ public struct NodeAgent: ServiceLifecycle.Service {
     /// A node agent that talks to the API server through `client`.
     public init(configuration: NodeAgentConfiguration, client: KubernetesClient, logger: Logger = Logger(label: "ringmaster.node-agent")) {
         var configuration = configuration
-        if configuration.apiServerURL == nil { configuration.apiServerURL = URL(string: client.config.server) }
+        if configuration.apiServerURL == nil, var server = URLComponents(string: client.config.server) {
+            // Pods in network namespaces reach the API server at the Pod network's gateway, where it listens too.
+            if let network = configuration.podNetwork { server.host = network.gateway }
+            configuration.apiServerURL = server.url
+        }
         if configuration.certificateAuthorityPEM.isEmpty, let ca = client.config.tls.certificateAuthorityPEM {
             configuration.certificateAuthorityPEM = ca
         }

@@ -13,8 +13,15 @@ public struct NodeAgentConfiguration: Sendable {
     public var dataDirectory: URL
     /// Which images run, and as which executable.
     public var imageMapping: ImageMapping
-    /// The pool of pod addresses.
+    /// The pool of pod addresses: by default the whole block of `podNetwork`,
+    /// or loopback addresses without one.
     public var addressPool: PodAddressPool
+    /// The Pod network: when set, each Pod runs in network, mount and UTS
+    /// namespaces of its own on this network (`PodSandbox`), with its
+    /// volumes at their mount paths, its hostname, and the cluster's names in
+    /// `/etc/hosts`; when nil, Pods share the agent's network with loopback
+    /// addresses and volume paths are rewritten (see `ContainerLaunchBuilder`).
+    public var podNetwork: PodNetwork?
     /// The node's own address (`status.hostIP`).
     public var hostIP: String
     /// The first delay before restarting a container that exited; it doubles
@@ -48,6 +55,7 @@ public struct NodeAgentConfiguration: Sendable {
         dataDirectory: URL,
         imageMapping: ImageMapping? = nil,
         addressPool: PodAddressPool? = nil,
+        podNetwork: PodNetwork? = nil,
         hostIP: String = "127.0.0.1",
         initialRestartBackoff: Duration = .seconds(1),
         maximumRestartBackoff: Duration = .seconds(30),
@@ -68,8 +76,10 @@ public struct NodeAgentConfiguration: Sendable {
         self.labels = allLabels
         self.dataDirectory = dataDirectory
         self.imageMapping = imageMapping ?? .ringmasterWorker()
-        self.addressPool = addressPool ?? (try! PodAddressPool())
-        self.hostIP = hostIP
+        self.podNetwork = podNetwork
+        self.addressPool = addressPool ?? (try? podNetwork?.addressPool()) ?? (try! PodAddressPool())
+        // On a Pod network the node is the bridge's address, as Pods reach it.
+        self.hostIP = podNetwork != nil && hostIP == "127.0.0.1" ? podNetwork!.gateway : hostIP
         self.initialRestartBackoff = initialRestartBackoff
         self.maximumRestartBackoff = maximumRestartBackoff
         self.retryInterval = retryInterval

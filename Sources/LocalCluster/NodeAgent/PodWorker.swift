@@ -39,6 +39,8 @@ actor PodWorker {
     private var publishedConditions: [PodCondition]
     private var confirmDeletion = false
     private var podGone = false
+    /// The Pod's network namespace, once made (Pods on a `PodNetwork` only).
+    private var sandbox: PodSandbox?
     private let dirty: AsyncStream<Void>
     private let dirtyContinuation: AsyncStream<Void>.Continuation
 
@@ -92,6 +94,7 @@ actor PodWorker {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.writeStatusUpdates() }
                 await self.lifecycleWithinDeadline()
+                self.sandbox?.remove()
                 self.dirtyContinuation.finish()
             }
         } onCancel: {
@@ -215,8 +218,15 @@ actor PodWorker {
                 try preparePodDirectory()
                 let volumes = try PodVolumes(layout: layout).prepare(pod: pod, secrets: secrets, configMaps: configMaps)
                 let token = try await serviceAccountTokens.project()
+                var isolation: ContainerLaunch.Isolation?
+                if let network = configuration.podNetwork {
+                    if sandbox == nil { sandbox = try PodSandbox.create(address: podIP, network: network) }
+                    isolation = ContainerLaunch.Isolation(
+                        networkNamespace: sandbox!.path, hostname: Self.hostname(of: pod),
+                        hostsFile: HostsFile(directory: hostsDirectory).podFile(uid: uid).path)
+                }
                 let canBindMount = PrivateMountNamespace.availability == .available
-                if token != nil, case .unavailable(let reason) = PrivateMountNamespace.availability {
+                if token != nil, configuration.podNetwork == nil, case .unavailable(let reason) = PrivateMountNamespace.availability {
                     logger.warning("the service-account token is not at \(KubeConfig.serviceAccountRoot) for this pod (\(reason)); it is in \(token!.directory.path), and that path stands for it in env, args and workingDir")
                 }
                 let builder = ContainerLaunchBuilder(
@@ -224,7 +234,7 @@ actor PodWorker {
                     volumeDirectories: volumes, secrets: secrets, configMaps: configMaps,
                     hostsFile: try HostsFile(directory: hostsDirectory).path(for: namespace).path,
                     apiServer: configuration.apiServerURL, serviceAccountDirectory: token?.directory.path,
-                    canBindMount: canBindMount)
+                    canBindMount: canBindMount, isolation: isolation)
                 var launches: [String: ContainerLaunch] = [:]
                 for container in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
                     _ = try layout.containerLog(namespace: namespace, pod: name, container: container.name)
@@ -255,6 +265,14 @@ actor PodWorker {
     }
 
     var hostsDirectory: URL { configuration.dataDirectory.appendingPathComponent("hosts") }
+
+    /// The Pod's hostname: `spec.hostname`, else its name cut to 63 characters, as the kubelet sets it.
+    static func hostname(of pod: Pod) -> String {
+        if let hostname = pod.spec?.hostname, !hostname.isEmpty { return hostname }
+        var name = String((pod.metadata.name ?? "").prefix(63))
+        while name.hasSuffix("-") || name.hasSuffix(".") { name.removeLast() }
+        return name
+    }
 
     /// The pod's directory; refused (`containerConfig`) for a namespace or
     /// name that would leave the data directory.
@@ -309,7 +327,8 @@ actor PodWorker {
             do {
                 let process = try LocalProcess.spawn(
                     arguments: launch.arguments, environment: launch.environment,
-                    workingDirectory: launch.workingDirectory, logFile: logFile, bindMounts: launch.bindMounts)
+                    workingDirectory: launch.workingDirectory, logFile: logFile, bindMounts: launch.bindMounts,
+                    isolation: launch.isolation)
                 processes.add(process, container: container)
                 updateRecord(container, isInit: isInit) { record in
                     record.state = ContainerState(running: .init(startedAt: RFC3339.format(started)))

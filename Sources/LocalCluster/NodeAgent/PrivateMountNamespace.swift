@@ -54,12 +54,23 @@ enum PrivateMountNamespace {
         #endif
     }()
 
-    /// The script the shell runs: `sh -c script sh src1 dst1 ... -- command...`.
+    /// The script the shell runs:
+    /// `sh -c script sh HOSTNAME WORKDIR src1 dst1 ro|rw ... -- command...`.
+    /// An empty HOSTNAME keeps the host's, an empty WORKDIR the current one.
+    /// A mount point that does not exist is created (a directory, or an
+    /// empty file for a file); on the host when the source is a volume at a
+    /// path the host does not have, since the namespace shares its root.
     static func script(mount: String) -> String {
         """
+        h=$1; w=$2; shift 2; \
+        if [ -n "$h" ]; then hostname "$h" || { echo "cannot set the hostname $h" >&2; exit 127; }; fi; \
         while [ "$1" != -- ]; do \
-        mkdir -p "$2" && \(mount) --bind -o ro "$1" "$2" || { echo "cannot bind-mount $1 at $2" >&2; exit 127; }; \
-        shift 2; done; shift; exec "$@"
+        if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")" && { [ -e "$2" ] || : > "$2"; }; fi && \
+        if [ "$3" = rw ]; then \(mount) --bind "$1" "$2"; else \(mount) --bind -o ro "$1" "$2"; fi \
+        || { echo "cannot bind-mount $1 at $2" >&2; exit 127; }; \
+        shift 3; done; shift; \
+        if [ -n "$w" ]; then cd "$w" || { echo "cannot enter the working directory $w" >&2; exit 127; }; fi; \
+        exec "$@"
         """
     }
 
@@ -67,8 +78,25 @@ enum PrivateMountNamespace {
     /// Nil when the namespace cannot be made here (see `availability`).
     static func wrap(_ command: [String], bindMounts: [ContainerLaunch.BindMount]) -> [String]? {
         guard availability == .available, let unshare, let mount else { return nil }
-        var wrapped = [unshare, "--mount", "--propagation", "private", "--", shell, "-c", script(mount: mount), "sh"]
-        for bind in bindMounts { wrapped += [bind.source, bind.target] }
-        return wrapped + ["--"] + command
+        return [unshare, "--mount", "--propagation", "private", "--", shell, "-c", script(mount: mount), "sh", "", ""]
+            + arguments(bindMounts) + ["--"] + command
+    }
+
+    /// `command` run in the Pod's network namespace, with a mount and a UTS
+    /// namespace of its own: the Pod's hostname, `bindMounts` in place, and
+    /// `workingDirectory` (inside the mounts) as its current directory. Nil
+    /// when namespaces cannot be made here (see `PodNetwork.availability`).
+    static func wrap(
+        _ command: [String], bindMounts: [ContainerLaunch.BindMount], isolation: ContainerLaunch.Isolation,
+        workingDirectory: String?
+    ) -> [String]? {
+        guard PodNetwork.availability == .available, let nsenter = PodSandbox.nsenter, let unshare, let mount else { return nil }
+        return [nsenter, "--net=\(isolation.networkNamespace)", "--", unshare, "--mount", "--uts", "--propagation", "private", "--",
+                shell, "-c", script(mount: mount), "sh", isolation.hostname, workingDirectory ?? ""]
+            + arguments(bindMounts) + ["--"] + command
+    }
+
+    private static func arguments(_ bindMounts: [ContainerLaunch.BindMount]) -> [String] {
+        bindMounts.flatMap { [$0.source, $0.target, $0.readOnly ? "ro" : "rw"] }
     }
 }

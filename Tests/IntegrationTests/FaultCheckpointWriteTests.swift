@@ -43,7 +43,8 @@ extension EndToEndFaultTests {
                 let text = try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
                 let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
                 let pid = try #require(parts.first.flatMap { pid_t($0) }, "marker: \(text)")
-                let temporary = try #require(parts.last)
+                // The worker names the file as it sees it, inside its Pod's mounts; on the host it is in the claim.
+                let temporary = checkpoints.appendingPathComponent(URL(fileURLWithPath: try #require(parts.last)).lastPathComponent).path
                 // The paused process is the running rank 0 of this job.
                 #expect(try await cluster.workerPID(name, index: 0) == pid)
                 #expect(kill(pid, SIGKILL) == 0, "SIGKILL to rank 0 (pid \(pid))")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Training
+import TrainingJobAPI
 
 /// Throttles a worker's training events into status reports, and sends its
 /// heartbeats.
@@ -51,16 +52,15 @@ actor ProgressPublisher: TrainingObserver {
         case .progress(let progress):
             await heartbeat?.tracker.recordStep(progress.step)
             guard reportsProgress else { return }
-            pending.progress = progress
-            pending.progressTime = Date()
+            pending.progress = WorkerStatusReport.progress(progress, at: Date())
         case .checkpointSaved(let record):
             guard reportsProgress else { return }
-            pending.checkpoint = record
+            pending.checkpoint = WorkerStatusReport.checkpoint(record)
         case .resumed(let record):
             await heartbeat?.tracker.recordStep(record.globalStep)
             guard reportsProgress else { return }
             // The checkpoint this run continues from is the job's latest.
-            pending.checkpoint = record
+            pending.checkpoint = WorkerStatusReport.checkpoint(record)
         case .epochCompleted:
             return
         }
@@ -97,10 +97,23 @@ actor ProgressPublisher: TrainingObserver {
         }
     }
 
-    /// Sends the final report (everything pending plus the final metrics),
-    /// resending it after a failure, until it lands or `timeout` passes.
-    func finish(_ final: WorkerStatusReport.FinalMetrics, timeout: Duration) async {
-        pending.final = final
+    /// Replaces the pending progress, checkpoint, metrics and artifact with
+    /// `report`'s (a whole state, not a delta); sent by the next due flush.
+    func update(_ report: WorkerStatusReport) {
+        guard reportsProgress else { return }
+        pending.progress = report.progress
+        pending.checkpoint = report.checkpoint
+        pending.metrics = report.metrics
+        pending.artifact = report.artifact
+        dirty = true
+    }
+
+    /// Sends the final report (everything pending plus the final metrics and
+    /// artifact, when given), resending it after a failure, until it lands or
+    /// `timeout` passes.
+    func finish(metrics: TrainingMetrics? = nil, artifact: ArtifactStatus? = nil, timeout: Duration) async {
+        if let metrics { pending.metrics = metrics }
+        if let artifact { pending.artifact = artifact }
         dirty = true
         var last = pending
         dirty = false

@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import Training
 import TrainingJobAPI
 
@@ -7,11 +8,11 @@ import TrainingJobAPI
 /// optional: a report carries only what is known, and a JSON merge patch
 /// leaves the rest.
 struct WorkerStatusReport: Sendable, Equatable {
-    var progress: Training.TrainingProgress?
-    /// When `progress` was measured.
-    var progressTime: Date?
-    var checkpoint: CheckpointRecord?
-    var final: FinalMetrics?
+    /// `status.progress`, with `lastUpdateTime` set to when it was measured.
+    var progress: TrainingJobAPI.TrainingProgress?
+    var checkpoint: CheckpointStatus?
+    var metrics: TrainingMetrics?
+    var artifact: ArtifactStatus?
     /// This rank's heartbeat, for `status.ranks["<rank>"]`.
     var heartbeat: Heartbeat?
 
@@ -24,12 +25,16 @@ struct WorkerStatusReport: Sendable, Equatable {
         var activitySince: Date
     }
 
-    struct FinalMetrics: Sendable, Equatable {
-        var testAccuracy: Double
-        var testLoss: Double
-        var trainingSeconds: Double
-        var samplesPerSecond: Double
-        var artifactPath: String?
+    /// The report of a trainer's progress as measured at `time`.
+    static func progress(_ progress: Training.TrainingProgress, at time: Date) -> TrainingJobAPI.TrainingProgress {
+        TrainingJobAPI.TrainingProgress(
+            epoch: progress.epoch, totalEpochs: progress.totalEpochs, step: progress.step, loss: progress.loss,
+            accuracy: progress.accuracy, samplesPerSecond: progress.samplesPerSecond,
+            lastUpdateTime: RFC3339.format(time))
+    }
+
+    static func checkpoint(_ record: CheckpointRecord) -> CheckpointStatus {
+        CheckpointStatus(step: record.globalStep, path: record.path, time: RFC3339.format(record.time))
     }
 }
 

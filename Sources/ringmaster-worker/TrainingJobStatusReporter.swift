@@ -20,22 +20,19 @@ struct TrainingJobStatusReporter: ProgressReporter {
     /// rank's key, so the merge patch leaves the other ranks' entries alone.
     static func patchBody(_ report: WorkerStatusReport) throws -> Data {
         var status = TrainingJobStatus()
-        if let progress = report.progress {
-            status.progress = TrainingJobAPI.TrainingProgress(
-                epoch: progress.epoch, totalEpochs: progress.totalEpochs, step: progress.step,
-                loss: finite(progress.loss), accuracy: finite(progress.accuracy),
-                samplesPerSecond: finite(progress.samplesPerSecond),
-                lastUpdateTime: RFC3339.format(report.progressTime ?? Date()))
+        if var progress = report.progress {
+            progress.loss = finite(progress.loss)
+            progress.accuracy = finite(progress.accuracy)
+            progress.samplesPerSecond = finite(progress.samplesPerSecond)
+            status.progress = progress
         }
-        if let checkpoint = report.checkpoint {
-            status.checkpoint = CheckpointStatus(step: checkpoint.globalStep, path: checkpoint.path, time: RFC3339.format(checkpoint.time))
-        }
-        if let final = report.final {
+        status.checkpoint = report.checkpoint
+        if let metrics = report.metrics {
             status.metrics = TrainingMetrics(
-                testAccuracy: finite(final.testAccuracy), testLoss: finite(final.testLoss),
-                trainingSeconds: finite(final.trainingSeconds), samplesPerSecond: finite(final.samplesPerSecond))
-            if let path = final.artifactPath { status.artifact = ArtifactStatus(path: path) }
+                testAccuracy: finite(metrics.testAccuracy), testLoss: finite(metrics.testLoss),
+                trainingSeconds: finite(metrics.trainingSeconds), samplesPerSecond: finite(metrics.samplesPerSecond))
         }
+        status.artifact = report.artifact
         if let heartbeat = report.heartbeat {
             status.ranks = [
                 String(heartbeat.rank): RankStatus(
@@ -48,5 +45,5 @@ struct TrainingJobStatusReporter: ProgressReporter {
     }
 
     /// JSON has no NaN or infinity: such values are left out.
-    private static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+    private static func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
 }

@@ -34,14 +34,13 @@ struct WorkerCommand: AsyncParsableCommand {
         without either, progress is only logged.
 
         Exit codes: 0 success, 10 ring failure (retryable), 20 invalid input (permanent), 1 anything else.
-        """)
+
+        `ringmaster-worker report-progress` is the progress sidecar of a bring-your-own trainer instead.
+        """,
+        subcommands: [ReportProgressCommand.self])
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        Self.bootstrapLogging()
         let logger = Logger(label: "ringmaster-worker")
         let environment = ProcessInfo.processInfo.environment
         let outcome = await WorkerRun.execute(environment: environment, logger: logger)
@@ -54,5 +53,14 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ExitCode(outcome.exitCode.rawValue)
         }
         logger.info("worker finished", metadata: ["message": "\(outcome.message)"])
+    }
+
+    /// Info and above, to standard error.
+    static func bootstrapLogging() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
     }
 }

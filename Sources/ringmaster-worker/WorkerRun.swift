@@ -112,9 +112,10 @@ enum WorkerRun {
         if environment.rank == 0 {
             artifactPath = try writeArtifacts(result, environment: environment, logger: logger)
             await publisher?.finish(
-                .init(
+                metrics: TrainingMetrics(
                     testAccuracy: result.testAccuracy, testLoss: result.testLoss, trainingSeconds: result.trainingSeconds,
-                    samplesPerSecond: result.samplesPerSecond, artifactPath: artifactPath),
+                    samplesPerSecond: result.samplesPerSecond),
+                artifact: artifactPath.map { ArtifactStatus(path: $0) },
                 timeout: .seconds(10))
         }
         let resumed = result.resumedFromStep.map { ", resumed from step \($0)" } ?? ""

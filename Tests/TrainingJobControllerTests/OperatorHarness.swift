@@ -29,6 +29,9 @@ final class OperatorHarness: @unchecked Sendable {
     private var agentTask: Task<Void, any Error>?
     private var operatorTask: Task<Void, any Error>?
 
+    /// An image that runs `/bin/sh` (with the job's `args`): a bring-your-own trainer for tests.
+    static let shellTrainerImage = "example.com/test/shell-trainer:1"
+
     static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 3, terminationGracePeriodSeconds: 2)
 
     /// - Parameters:
@@ -51,7 +54,9 @@ final class OperatorHarness: @unchecked Sendable {
         capacity[NodeAgentConfiguration.gpuResource] = gpus * 1000
         let configuration = NodeAgentConfiguration(
             capacity: capacity, dataDirectory: cluster.dataDirectory,
-            imageMapping: .ringmasterWorker(executable: try ExternalTools.product("ringmaster-worker")),
+            imageMapping: ImageMapping(
+                rules: ImageMapping.ringmasterWorker(executable: try ExternalTools.product("ringmaster-worker")).rules
+                    + [ImageMapping.Rule(repositoryName: "shell-trainer", executable: "/bin/sh")]),
             retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
         let agent = NodeAgent(configuration: configuration, client: client, logger: Self.quietLogger("node-agent"))
         // The node agent and the operator are services that run until cancelled;
@@ -146,11 +151,16 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// Lets the workers of a job made with `holdAfterStep` go on (now and after any later restart).
     func releaseHold(_ name: String) throws {
+        try releaseFile(name, named: Self.holdReleaseFile)
+    }
+
+    /// Creates the empty file `file` at the top of the job's storage volume.
+    func releaseFile(_ name: String, named file: String) throws {
         let job = TrainingJob(metadata: ObjectMeta(name: name, namespace: namespace), spec: TrainingJobSpec())
         let directory = try Layout(dataDirectory: cluster.dataDirectory)
             .volumeDirectory(namespace: namespace, claim: VolumeClaimPolicy.claimName(job))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data().write(to: directory.appendingPathComponent(Self.holdReleaseFile))
+        try Data().write(to: directory.appendingPathComponent(file))
     }
 
     /// Waits until rank 0 has reported `step` in restart `attempt`: with

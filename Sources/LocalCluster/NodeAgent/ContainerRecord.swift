@@ -11,10 +11,16 @@ struct ContainerRecord: Sendable, Hashable {
     var containerID: String?
     /// The container has ended and will not run again.
     var finished = false
+    /// An init container with `restartPolicy: Always`: it runs beside the
+    /// main containers and does not decide the pod's phase.
+    var isSidecar: Bool
+    /// A process of this container has been started at least once.
+    var hasStarted = false
 
-    init(name: String, image: String) {
+    init(name: String, image: String, isSidecar: Bool = false) {
         self.name = name
         self.image = image
+        self.isSidecar = isSidecar
         self.state = ContainerState(waiting: .init(reason: "ContainerCreating"))
     }
 
@@ -41,10 +47,14 @@ struct PodStatusBuilder: Sendable {
     /// Set when the pod failed as a whole (for example an image that cannot run).
     var failure: (reason: String, message: String)?
 
-    /// `Pending`, `Running`, `Succeeded` or `Failed`.
+    var sidecars: [ContainerRecord] { initContainers.filter(\.isSidecar) }
+
+    /// `Pending`, `Running`, `Succeeded` or `Failed`. Only the main
+    /// containers decide between `Succeeded` and `Failed`, once the sidecars
+    /// have stopped too (the node agent stops them after the main containers).
     var phase: String {
         if failure != nil { return "Failed" }
-        if initialized && !containers.isEmpty && containers.allSatisfy(\.finished) {
+        if initialized && !containers.isEmpty && containers.allSatisfy(\.finished) && !sidecars.contains(where: \.isRunning) {
             return containers.allSatisfy { $0.exitCode == 0 } ? "Succeeded" : "Failed"
         }
         if initialized && containers.contains(where: { $0.isRunning || $0.restartCount > 0 || $0.finished }) {
@@ -58,7 +68,8 @@ struct PodStatusBuilder: Sendable {
     func status(previous: [PodCondition], now: String) -> PodStatus {
         let phase = self.phase
         let terminal = phase == "Succeeded" || phase == "Failed"
-        let unready = containers.filter { !$0.isRunning }.map(\.name)
+        // As the kubelet: a running sidecar counts toward readiness too.
+        let unready = (sidecars + containers).filter { !$0.isRunning }.map(\.name)
         var conditions: [PodCondition] = []
         func add(_ type: String, _ value: Bool, reason: String? = nil, message: String? = nil) {
             let status = value ? "True" : "False"
@@ -71,7 +82,7 @@ struct PodStatusBuilder: Sendable {
         if initialized || initContainers.isEmpty {
             add("Initialized", true)
         } else {
-            let pending = initContainers.filter { !$0.finished }.map(\.name)
+            let pending = initContainers.filter { !$0.finished && !($0.isSidecar && $0.hasStarted) }.map(\.name)
             add("Initialized", false, reason: "ContainersNotInitialized",
                 message: "containers with incomplete status: [\(pending.joined(separator: " "))]")
         }

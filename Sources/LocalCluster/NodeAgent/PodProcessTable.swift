@@ -30,6 +30,14 @@ final class PodProcessTable: Sendable {
         state.withLock { _ = $0.processes.removeValue(forKey: container) }
     }
 
+    /// Sends the processes of `containers` SIGTERM, then SIGKILL after
+    /// `gracePeriod`, without stopping the pod (its sidecars, once its main
+    /// containers have ended).
+    func terminate(containers: [String], gracePeriod: Duration) {
+        let processes = state.withLock { state in containers.compactMap { state.processes[$0] } }
+        for process in processes { process.terminate(gracePeriod: gracePeriod) }
+    }
+
     /// Marks the pod stopping and sends every process SIGTERM, then SIGKILL
     /// after `gracePeriod`. A later call with a shorter period shortens it.
     func stop(gracePeriod: Duration) {

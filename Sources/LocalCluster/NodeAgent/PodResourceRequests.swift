@@ -3,20 +3,29 @@ import KubeClient
 extension ResourceAmounts {
     /// What `pod` asks of a node, as the Kubernetes scheduler computes it: for
     /// each resource, the sum over the containers of the request (or the limit
-    /// when only a limit is set), or the largest init container's, whichever
-    /// is larger.
+    /// when only a limit is set) plus the sidecars', or the largest init
+    /// container's plus the sidecars' started before it, whichever is larger.
     public init(requestsOf pod: Pod) throws(NodeAgentError) {
         guard let spec = pod.spec else {
             self.init()
             return
         }
-        var sum = ResourceAmounts()
-        for container in spec.containers {
-            sum = sum + (try Self.requests(of: container))
-        }
+        // Sidecars (init containers with `restartPolicy: Always`) run beside
+        // the init containers after them and beside the main containers.
+        var sidecars = ResourceAmounts()
         var initMax = ResourceAmounts()
         for container in spec.initContainers ?? [] {
-            initMax = initMax.componentwiseMax(try Self.requests(of: container))
+            let requests = try Self.requests(of: container)
+            if container.isSidecar {
+                sidecars = sidecars + requests
+                initMax = initMax.componentwiseMax(sidecars)
+            } else {
+                initMax = initMax.componentwiseMax(sidecars + requests)
+            }
+        }
+        var sum = sidecars
+        for container in spec.containers {
+            sum = sum + (try Self.requests(of: container))
         }
         self = sum.componentwiseMax(initMax)
     }

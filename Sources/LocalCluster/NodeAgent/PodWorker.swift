@@ -11,7 +11,12 @@ import Logging
 /// the ServiceAccount token (`ServiceAccountTokenProjector`, kept fresh
 /// while the containers run), run the
 /// init containers one after another, then every container at once,
-/// restarting them as `restartPolicy` says with a doubling back-off. Status
+/// restarting them as `restartPolicy` says with a doubling back-off. A
+/// sidecar (an init container with `restartPolicy: Always`) is started in
+/// its turn and the next container starts as soon as its process has; it
+/// is restarted whenever it exits while the pod runs, and once every main
+/// container has ended it gets SIGTERM (SIGKILL after the pod's grace
+/// period); the main containers alone decide the phase. Status
 /// changes go to the API server through one writer, in order.
 ///
 /// `run()` returns when no container will run again: because they all ended
@@ -34,6 +39,8 @@ actor PodWorker {
     private var initRecords: [ContainerRecord]
     private var records: [ContainerRecord]
     private var initialized = false
+    /// The main containers have ended: the sidecars are being stopped and do not restart.
+    private var sidecarsStopping = false
     private var failure: (reason: String, message: String)?
     private let startTime: String
     private var publishedConditions: [PodCondition]
@@ -60,7 +67,9 @@ actor PodWorker {
         logger[metadataKey: "pod"] = "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")"
         self.logger = logger
         self.restartPolicy = pod.spec?.restartPolicy ?? "Always"
-        self.initRecords = (pod.spec?.initContainers ?? []).map { ContainerRecord(name: $0.name, image: $0.image ?? "") }
+        self.initRecords = (pod.spec?.initContainers ?? []).map {
+            ContainerRecord(name: $0.name, image: $0.image ?? "", isSidecar: $0.isSidecar)
+        }
         self.records = (pod.spec?.containers ?? []).map { ContainerRecord(name: $0.name, image: $0.image ?? "") }
         self.startTime = pod.status?.startTime ?? RFC3339.format(Date())
         self.publishedConditions = pod.status?.conditions ?? []
@@ -173,26 +182,60 @@ actor PodWorker {
         }
     }
 
-    /// Runs the init containers one after another, then every container at once.
+    /// Runs the init containers one after another (sidecars only until they
+    /// have started), then every container at once; then stops the sidecars.
     private func runContainers(_ launches: [String: ContainerLaunch]) async {
         let spec = pod.spec
-        for container in spec?.initContainers ?? [] {
-            let succeeded = await runContainer(container.name, launch: launches[container.name]!, isInit: true)
-            if !succeeded {
-                if !processes.isStopping { failure = ("Init:Error", "init container \"\(container.name)\" failed") }
-                publish()
-                return
-            }
-        }
-        initialized = true
-        publish()
-        await withTaskGroup(of: Void.self) { group in
-            for container in spec?.containers ?? [] {
+        await withTaskGroup(of: Void.self) { sidecars in
+            var initFailed = false
+            for container in spec?.initContainers ?? [] {
                 let launch = launches[container.name]!
-                group.addTask { _ = await self.runContainer(container.name, launch: launch, isInit: false) }
+                if container.isSidecar {
+                    sidecars.addTask { _ = await self.runContainer(container.name, launch: launch, isInit: true) }
+                    await waitUntilStarted(sidecar: container.name)
+                    continue
+                }
+                let succeeded = await runContainer(container.name, launch: launch, isInit: true)
+                if !succeeded {
+                    if !processes.isStopping { failure = ("Init:Error", "init container \"\(container.name)\" failed") }
+                    publish()
+                    initFailed = true
+                    break
+                }
             }
+            if !initFailed && !processes.isStopping && !Task.isCancelled {
+                initialized = true
+                publish()
+                await withTaskGroup(of: Void.self) { group in
+                    for container in spec?.containers ?? [] {
+                        let launch = launches[container.name]!
+                        group.addTask { _ = await self.runContainer(container.name, launch: launch, isInit: false) }
+                    }
+                }
+            }
+            stopSidecars()
+            await sidecars.waitForAll()
         }
         publish()
+    }
+
+    /// Waits until a process of the sidecar has started (as the kubelet waits
+    /// for a sidecar without a startup probe), or the pod stops.
+    private func waitUntilStarted(sidecar: String) async {
+        while record(sidecar, isInit: true)?.hasStarted != true && !processes.isStopping && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// SIGTERM to the running sidecars, SIGKILL after the pod's grace period;
+    /// none restarts afterwards.
+    private func stopSidecars() {
+        guard !sidecarsStopping else { return }
+        sidecarsStopping = true
+        let running = initRecords.filter { $0.isSidecar && $0.isRunning }
+        for record in running { events.record(.killing(container: record.name, isInit: true), about: pod) }
+        processes.terminate(
+            containers: running.map(\.name), gracePeriod: .seconds(pod.spec?.terminationGracePeriodSeconds ?? 30))
     }
 
     private var serviceAccountTokens: ServiceAccountTokenProjector {
@@ -307,6 +350,7 @@ actor PodWorker {
     /// Runs one container until it ends for good; true when its last run exited 0.
     private func runContainer(_ container: String, launch: ContainerLaunch, isInit: Bool) async -> Bool {
         var backoff = configuration.initialRestartBackoff
+        let isSidecar = isInit && record(container, isInit: true)?.isSidecar == true
         // `prepare()` has checked both paths; a name that fails here never starts.
         guard let logFile = try? configuration.layout.containerLog(namespace: namespace, pod: name, container: container),
               let messageFile = try? terminationMessageFile(container)
@@ -315,7 +359,7 @@ actor PodWorker {
             return false
         }
         while true {
-            if processes.isStopping || Task.isCancelled {
+            if processes.isStopping || Task.isCancelled || (isSidecar && sidecarsStopping) {
                 updateRecord(container, isInit: isInit) { $0.finished = true }
                 return false
             }
@@ -333,6 +377,7 @@ actor PodWorker {
                 updateRecord(container, isInit: isInit) { record in
                     record.state = ContainerState(running: .init(startedAt: RFC3339.format(started)))
                     record.containerID = "local://\(process.pid)"
+                    record.hasStarted = true
                 }
                 events.record(.created(container: container, isInit: isInit), about: pod)
                 events.record(.started(container: container, isInit: isInit), about: pod)
@@ -356,6 +401,7 @@ actor PodWorker {
             logger.info("container \(container) exited with code \(exit.code)")
             let restart: Bool
             switch restartPolicy {
+            case _ where isSidecar: restart = !sidecarsStopping
             case "Never": restart = false
             case "OnFailure": restart = exit.code != 0
             default: restart = !isInit || exit.code != 0
@@ -377,7 +423,7 @@ actor PodWorker {
             }
             publish()
             events.record(.backOff(container: container, pod: "\(name)_\(namespace)(\(uid))", isInit: isInit), about: pod)
-            await pause(backoff)
+            await pause(backoff, endingEarlyForSidecar: isSidecar)
             backoff = min(backoff * 2, configuration.maximumRestartBackoff)
         }
     }
@@ -406,11 +452,12 @@ actor PodWorker {
         }
     }
 
-    /// Sleeps for `duration`, ending early when the pod stops or the task is cancelled.
-    private func pause(_ duration: Duration) async {
+    /// Sleeps for `duration`, ending early when the pod stops or the task is
+    /// cancelled (or, for a sidecar, when the sidecars are being stopped).
+    private func pause(_ duration: Duration, endingEarlyForSidecar isSidecar: Bool = false) async {
         let slice = Duration.milliseconds(100)
         var remaining = duration
-        while remaining > .zero && !processes.isStopping && !Task.isCancelled {
+        while remaining > .zero && !processes.isStopping && !Task.isCancelled && !(isSidecar && sidecarsStopping) {
             let step = min(slice, remaining)
             try? await Task.sleep(for: step)
             remaining -= step

@@ -40,6 +40,10 @@ struct FieldErrorList {
         causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(Self.quoted(value)): supported values: \(list)", field: field))
     }
 
+    mutating func forbidden(_ field: String, _ detail: String) {
+        causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(detail)", field: field))
+    }
+
     mutating func typeInvalid(_ field: String, _ detail: String) {
         causes.append(.init(reason: "FieldValueTypeInvalid", message: "Invalid value: \(detail)", field: field))
     }

@@ -24,6 +24,15 @@ extension ObjectValidator {
         } else {
             checkContainers(containers, path: path + ".containers", volumes: volumeNames, names: &containerNames)
         }
+        // A container's own restartPolicy: only `Always`, only on an init container (a sidecar).
+        for (index, container) in (spec["initContainers"]?.arrayValue ?? []).enumerated() {
+            if let policy = container["restartPolicy"]?.stringValue, policy != "Always" {
+                errors.notSupported("\(path).initContainers[\(index)].restartPolicy", policy, supported: ["Always"])
+            }
+        }
+        for (index, container) in containers.enumerated() where container["restartPolicy"] != nil {
+            errors.forbidden("\(path).containers[\(index)].restartPolicy", "may not be set for non-init containers")
+        }
         if let policy = spec["restartPolicy"]?.stringValue, !Self.restartPolicies.contains(policy) {
             errors.notSupported(path + ".restartPolicy", policy, supported: Self.restartPolicies)
         }

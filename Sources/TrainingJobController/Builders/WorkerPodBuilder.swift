@@ -6,7 +6,8 @@ import TrainingJobAPI
 /// The Pod carries the worker contract's environment (the auth token by
 /// `secretKeyRef`), the claim mounted at `WorkerLayout.storageMountPath`,
 /// the optional data-set claim read-only at `DatasetSpec.volumeMountPath`,
-/// and the job's template overlay. Where the overlay sets a label or env
+/// the job's template overlay, and on rank 0 of a bring-your-own trainer the
+/// progress sidecar (`ProgressSidecarBuilder`). Where the overlay sets a label or env
 /// name the operator sets too, the operator's value wins and the collision
 /// is returned.
 public enum WorkerPodBuilder {
@@ -59,6 +60,13 @@ public enum WorkerPodBuilder {
                 persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: dataset, readOnly: true)))
         }
 
+        let sidecar = ProgressSidecarBuilder.applies(to: job, rank: rank, settings: settings)
+        if sidecar {
+            env.append(ProgressSidecarBuilder.environment)
+            mounts.append(ProgressSidecarBuilder.mount)
+            volumes.append(ProgressSidecarBuilder.volume)
+        }
+
         let container = Container(
             name: WorkerLayout.containerName, image: settings.image(for: spec),
             command: spec.command, args: spec.args, env: env, resources: spec.resources,
@@ -73,7 +81,8 @@ public enum WorkerPodBuilder {
         metadata.annotations = overlay.annotations.flatMap { $0.isEmpty ? nil : $0 }
 
         let podSpec = PodSpec(
-            containers: [container], restartPolicy: "Never",
+            containers: [container],
+            initContainers: sidecar ? [ProgressSidecarBuilder.container(job, settings: settings)] : nil, restartPolicy: "Never",
             hostname: names.worker(rank), subdomain: names.service,
             nodeSelector: overlay.nodeSelector, tolerations: overlay.tolerations, affinity: overlay.affinity,
             priorityClassName: overlay.priorityClassName,

@@ -94,13 +94,18 @@ public struct Container: Codable, Sendable, Hashable {
     /// `core/v1.Probe`, kept as JSON.
     public var readinessProbe: JSONValue?
     public var livenessProbe: JSONValue?
+    /// On an init container, `Always` makes it a sidecar: started in order,
+    /// then kept running (and restarted) beside the main containers, and
+    /// stopped after them. Not allowed on other containers.
+    public var restartPolicy: String?
 
     public init(
         name: String, image: String? = nil, command: [String]? = nil, args: [String]? = nil,
         env: [EnvVar]? = nil, resources: ResourceRequirements? = nil, ports: [ContainerPort]? = nil,
         volumeMounts: [VolumeMount]? = nil, workingDir: String? = nil,
         terminationMessagePath: String? = nil, imagePullPolicy: String? = nil,
-        securityContext: JSONValue? = nil, readinessProbe: JSONValue? = nil, livenessProbe: JSONValue? = nil
+        securityContext: JSONValue? = nil, readinessProbe: JSONValue? = nil, livenessProbe: JSONValue? = nil,
+        restartPolicy: String? = nil
     ) {
         self.name = name
         self.image = image
@@ -116,7 +121,11 @@ public struct Container: Codable, Sendable, Hashable {
         self.securityContext = securityContext
         self.readinessProbe = readinessProbe
         self.livenessProbe = livenessProbe
+        self.restartPolicy = restartPolicy
     }
+
+    /// Whether this (init) container is a sidecar (`restartPolicy: Always`).
+    public var isSidecar: Bool { restartPolicy == "Always" }
 }
 
 /// `core/v1.ContainerPort`.

@@ -108,25 +108,32 @@ def parse_arguments(argv):
 
 # MARK: data
 
-def read_idx(path, expected_dims):
-    """An IDX file (unsigned bytes) as a numpy array; gzip is recognised by its magic bytes."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
+def read_idx(path, expected_dims, limit=0):
+    """An IDX file (unsigned bytes) as a numpy array, its first `limit` items
+    only when limit > 0 (the rest is not even decompressed); gzip is recognised
+    by its magic bytes."""
     try:
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
         with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
-            data = f.read()
-    except (OSError, EOFError) as error:
+            header = f.read(4)
+            if len(header) < 4 or header[0:2] != b"\0\0" or header[2] != 0x08:
+                raise InvalidInput(f"{path}: not an IDX file of unsigned bytes")
+            dims = header[3]
+            if dims != expected_dims:
+                raise InvalidInput(f"{path}: {dims} dimensions, expected {expected_dims}")
+            shape = list(struct.unpack(f">{dims}I", f.read(4 * dims)))
+            if limit and limit < shape[0]:
+                shape[0] = limit
+            expected = math.prod(shape)
+            body = f.read(expected)
+            trailing = b"" if limit else f.read(1)
+    except (OSError, EOFError, struct.error) as error:
         raise InvalidInput(f"{path}: cannot read: {error}")
-    if len(data) < 4 or data[0:2] != b"\0\0" or data[2] != 0x08:
-        raise InvalidInput(f"{path}: not an IDX file of unsigned bytes")
-    dims = data[3]
-    if dims != expected_dims:
-        raise InvalidInput(f"{path}: {dims} dimensions, expected {expected_dims}")
-    shape = struct.unpack(f">{dims}I", data[4:4 + 4 * dims])
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims)
-    if body.size != math.prod(shape):
-        raise InvalidInput(f"{path}: header says {shape}, body has {body.size} bytes")
-    return body.reshape(shape)
+    if len(body) != expected or trailing:
+        raise InvalidInput(f"{path}: the header says shape {shape} ({expected} bytes), "
+                           f"the body has {'more' if trailing else len(body)} bytes")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def find_idx(directory, stem):
@@ -140,16 +147,14 @@ def find_idx(directory, stem):
 def load_split(directory, split, limit):
     """(images normalised to float32 N×1×28×28, labels int64 N) of one split."""
     images_stem, labels_stem = IDX_FILES[split]
-    images = read_idx(find_idx(directory, images_stem), 3)
-    labels = read_idx(find_idx(directory, labels_stem), 1)
+    images = read_idx(find_idx(directory, images_stem), 3, limit)
+    labels = read_idx(find_idx(directory, labels_stem), 1, limit)
     if len(images) != len(labels):
         raise InvalidInput(f"{directory}: {split} split has {len(images)} images but {len(labels)} labels")
     if images.shape[1:] != (28, 28):
         raise InvalidInput(f"{directory}: {split} images are {images.shape[1]}×{images.shape[2]}, expected 28×28")
     if labels.size and labels.max() >= len(CLASSES):
         raise InvalidInput(f"{directory}: {split} labels go up to {labels.max()}, expected 0-9")
-    if limit:
-        images, labels = images[:limit], labels[:limit]
     x = torch.from_numpy(images.astype(np.float32)).div_(255).sub_(PIXEL_MEAN).div_(PIXEL_STD).unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
@@ -248,9 +253,13 @@ def save_artifact(directory, model, args, metrics):
                 "test_accuracy": f"{metrics['test_accuracy']:.6f}"}
     write_atomically(path, lambda temporary: save_file(tensors, temporary, metadata=metadata))
     card = dict(architecture(args), metrics=metrics, weights=MODEL_NAME)
-    write_atomically(os.path.join(directory, MODEL_CARD_NAME),
-                     lambda temporary: open(temporary, "w", encoding="utf-8").write(json.dumps(card, indent=2) + "\n"))
+    write_atomically(os.path.join(directory, MODEL_CARD_NAME), lambda temporary: write_text(temporary, json.dumps(card, indent=2) + "\n"))
     return path
+
+
+def write_text(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 # MARK: the test-only fault

@@ -25,10 +25,12 @@ import TrainingJobAPI
         #expect(firstRecords.filter { $0["loss"] != nil }.compactMap { $0["epoch"] as? Int } == [1], "\(firstRecords)")
         let epochRecord = try #require(firstRecords.first { $0["loss"] != nil })
         #expect(epochRecord["step"] as? Int ?? 0 > 0)
+        #expect(epochRecord["total_epochs"] as? Int == 1)
         #expect((epochRecord["loss"] as? Double).map { $0.isFinite && $0 > 0 } == true, "\(epochRecord)")
         let checkpointRecord = try #require(firstRecords.first { $0["checkpoint"] != nil })
         let checkpointPath = try #require(checkpointRecord["checkpoint"] as? String)
         #expect(checkpointPath == run.checkpoints.appendingPathComponent("checkpoint.pt").path)
+        #expect(checkpointRecord["step"] as? Int == epochRecord["step"] as? Int, "\(checkpointRecord)")
         #expect(FileManager.default.fileExists(atPath: checkpointPath))
         // Written atomically: no temporary file is left beside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: run.checkpoints.path) == ["checkpoint.pt"])
@@ -40,6 +42,7 @@ import TrainingJobAPI
         let accuracy = try #require(metrics["test_accuracy"] as? Double)
         #expect(accuracy > 0.5, "test accuracy \(accuracy) after one small epoch; chance is 0.1")
         #expect((metrics["test_loss"] as? Double).map { $0.isFinite } == true)
+        #expect((metrics["training_seconds"] as? Double).map { $0 > 0 } == true, "\(metrics)")
 
         // The real safetensors package opens the model, with the CNN's tensors.
         let tensors = try await Self.safetensorsShapes(modelPath)
@@ -58,8 +61,10 @@ import TrainingJobAPI
         #expect(second.status == 0, "\(second.combinedOutput.suffix(4000))")
         #expect(second.combinedOutput.contains("resumed from checkpoint at epoch 1"), "\(second.combinedOutput.suffix(4000))")
         let secondRecords = Array(try run.progressRecords().dropFirst(firstRecords.count))
-        let trainedEpochs = secondRecords.filter { $0["loss"] != nil }.compactMap { $0["epoch"] as? Int }
-        #expect(trainedEpochs == [2], "\(secondRecords)")
+        let trainedEpochs = secondRecords.filter { $0["loss"] != nil }
+        #expect(trainedEpochs.compactMap { $0["epoch"] as? Int } == [2], "\(secondRecords)")
+        // Steps count from the start of training, across the resume.
+        #expect(trainedEpochs.first?["step"] as? Int == 2 * (epochRecord["step"] as? Int ?? 0), "\(secondRecords)")
         #expect(secondRecords.compactMap { $0["checkpoint"] != nil ? $0["epoch"] as? Int : nil } == [2])
         #expect(secondRecords.last?["artifact"] as? String == modelPath, "\(secondRecords)")
     }

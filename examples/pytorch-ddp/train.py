@@ -13,8 +13,9 @@ What it does with the Ringmaster environment (each also has an option):
                              epoch of the checkpoint found there.
   RINGMASTER_ARTIFACT_DIR    rank 0 writes model.safetensors and model.json there
                              after the last epoch and the test-set evaluation.
-  RINGMASTER_PROGRESS_FILE   rank 0 appends one JSON object per line: one per
-                             epoch, one per checkpoint, one for the artifact.
+  RINGMASTER_PROGRESS_FILE   rank 0 appends one JSON object per line (Ringmaster's
+                             progress contract): one per epoch, one per
+                             checkpoint, one for the artifact and test metrics.
 
 Exit codes: 0 done; 20 bad input (options, data directory, checkpoint), which no
 restart can fix (the code of ringmaster-worker's invalid input, which the
@@ -198,15 +199,26 @@ def architecture(args):
 # MARK: progress, checkpoints, artifacts (rank 0 only)
 
 def report_progress(path, record):
-    """Appends one JSON object as one line to the progress file (no-op when there is none)."""
+    """Appends record as one JSON line to the progress file (no-op without one),
+    as Ringmaster's progress contract says: keys epoch, total_epochs, step,
+    loss, accuracy, samples_per_second; checkpoint (with epoch and step);
+    artifact and metrics. A number that is not finite is written as null."""
     if not path:
         return
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record, separators=(", ", ": ")) + "\n")
+        f.write(json.dumps(finite_or_null(record), allow_nan=False) + "\n")
         f.flush()
+
+
+def finite_or_null(value):
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_atomically(path, write):
@@ -354,6 +366,7 @@ def main(argv):
     log(f"{len(train_x)} training and {len(test_x)} test samples, {steps_per_epoch} steps of {args.batch_size} "
         f"per epoch per rank, epochs {first_epoch}-{args.epochs}, {torch.get_num_threads()} threads")
 
+    trained_samples, training_seconds = 0, 0.0
     for epoch in range(first_epoch, args.epochs + 1):
         maybe_fail(fault, rank, epoch, 0)
         sampler.set_epoch(epoch)
@@ -372,8 +385,11 @@ def main(argv):
             seen += len(y)
         elapsed = time.monotonic() - started
         loss_sum, correct, seen = all_sum([loss_sum, correct, seen])
-        record = {"epoch": epoch, "step": epoch * steps_per_epoch, "loss": round(loss_sum / seen, 6),
-                  "accuracy": round(correct / seen, 6), "samples_per_second": round(seen / elapsed, 1)}
+        trained_samples += seen
+        training_seconds += elapsed
+        record = {"epoch": epoch, "total_epochs": args.epochs, "step": epoch * steps_per_epoch,
+                  "loss": round(loss_sum / seen, 6), "accuracy": round(correct / seen, 6),
+                  "samples_per_second": round(seen / elapsed, 1)}
         log(f"epoch {epoch}/{args.epochs}: loss {record['loss']:.4f}, accuracy {record['accuracy']:.4f}, "
             f"{record['samples_per_second']:.0f} samples/s")
         if rank == 0:
@@ -381,12 +397,15 @@ def main(argv):
             if args.checkpoint_dir:
                 path = save_checkpoint(args.checkpoint_dir, model, optimizer, epoch, args)
                 log(f"checkpoint of epoch {epoch} written to {path}")
-                report_progress(args.progress_file, {"checkpoint": path, "epoch": epoch})
+                report_progress(args.progress_file, {"checkpoint": path, "epoch": epoch, "step": record["step"]})
         if world > 1:
             dist.barrier()  # no rank runs ahead of a checkpoint that may not exist yet
 
     test_loss, test_accuracy = evaluate(model, test_x, test_y, rank, world, 1000)
-    metrics = {"test_accuracy": round(test_accuracy, 6), "test_loss": round(test_loss, 6)}
+    metrics = {"test_accuracy": round(test_accuracy, 6), "test_loss": round(test_loss, 6),
+               "training_seconds": round(training_seconds, 3)}
+    if training_seconds > 0:
+        metrics["samples_per_second"] = round(trained_samples / training_seconds, 1)
     log(f"test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}")
     if rank == 0:
         if args.artifact_dir:

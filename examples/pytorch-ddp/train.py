@@ -245,8 +245,15 @@ def save_checkpoint(directory, model, optimizer, epoch, args):
 
 def load_checkpoint(directory, args):
     """The checkpoint in directory, or None; InvalidInput when it is of another model."""
-    path = os.path.join(directory, CHECKPOINT_NAME) if directory else ""
-    if not path or not os.path.isfile(path):
+    if not directory:
+        return None
+    path = os.path.join(directory, CHECKPOINT_NAME)
+    if os.path.isdir(directory):
+        # A rank 0 killed while writing leaves its temporary file behind.
+        for name in os.listdir(directory):
+            if name.startswith(CHECKPOINT_NAME + ".tmp-"):
+                os.remove(os.path.join(directory, name))
+    if not os.path.isfile(path):
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)

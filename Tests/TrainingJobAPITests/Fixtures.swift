@@ -18,6 +18,7 @@ enum Fixtures {
     static let sampleFiles = [
         "config/samples/ringmaster_v1alpha1_trainingjob.yaml",
         "config/samples/ringmaster_v1alpha1_trainingjob_pytorch.yaml",
+        "examples/pytorch-ddp/trainingjob.yaml",
     ]
 
     /// A valid job to break in one place at a time.

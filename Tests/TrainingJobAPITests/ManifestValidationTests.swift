@@ -101,11 +101,21 @@ import Testing
         #expect(job.spec.hyperparameters.epochs >= 8)
     }
 
-    @Test func pytorchSampleBringsItsOwnImage() throws {
-        let job = try TrainingJob(yaml: Fixtures.read(Fixtures.sampleFiles[1]))
+    /// The config sample and the example run the same script, present in the
+    /// repository, under torchrun with the operator's rendezvous variables.
+    @Test(arguments: [Fixtures.sampleFiles[1], Fixtures.sampleFiles[2]])
+    func pytorchSampleRunsTheExampleTrainerUnderTorchrun(path: String) throws {
+        let job = try TrainingJob(yaml: Fixtures.read(path))
         #expect(!job.spec.usesDefaultWorkerImage)
+        #expect(job.spec.image == "ringmaster-examples/pytorch-ddp:latest")
         #expect(job.spec.command == ["torchrun"])
-        #expect(job.spec.args?.contains("--master-addr=$(MASTER_ADDR)") == true)
-        #expect(job.spec.resources?.limits?["nvidia.com/gpu"] == "1")
+        let args = try #require(job.spec.args)
+        for option in ["--nnodes=$(PET_NNODES)", "--node-rank=$(PET_NODE_RANK)", "--master-addr=$(MASTER_ADDR)", "--master-port=$(MASTER_PORT)"] {
+            #expect(args.contains(option), "\(path): \(args)")
+        }
+        #expect(args.contains("/workspace/train.py"))
+        #expect(FileManager.default.fileExists(atPath: Fixtures.file("examples/pytorch-ddp/train.py").path))
+        let dockerfile = try Fixtures.read("examples/pytorch-ddp/Dockerfile")
+        #expect(dockerfile.contains("COPY train.py /workspace/train.py"))
     }
 }

@@ -18,6 +18,9 @@ public struct RunPolicy: Codable, Sendable, Hashable {
     /// Base of the exponential delay before a gang restart:
     /// `restartBackoffSeconds * 2^(restartCount)`, capped at 5 minutes.
     public var restartBackoffSeconds: Int
+    /// Rules that map a worker failure (exit codes, reasons) to an action;
+    /// nil or no rules: only `FailurePolicySpec.defaultRules` apply.
+    public var failurePolicy: FailurePolicySpec?
 
     public init(
         backoffLimit: Int = TrainingJobDefaults.backoffLimit,
@@ -26,7 +29,8 @@ public struct RunPolicy: Codable, Sendable, Hashable {
         cleanPodPolicy: CleanPodPolicy = TrainingJobDefaults.cleanPodPolicy,
         suspend: Bool = TrainingJobDefaults.suspend,
         progressDeadlineSeconds: Int? = nil,
-        restartBackoffSeconds: Int = TrainingJobDefaults.restartBackoffSeconds
+        restartBackoffSeconds: Int = TrainingJobDefaults.restartBackoffSeconds,
+        failurePolicy: FailurePolicySpec? = nil
     ) {
         self.backoffLimit = backoffLimit
         self.activeDeadlineSeconds = activeDeadlineSeconds
@@ -35,11 +39,12 @@ public struct RunPolicy: Codable, Sendable, Hashable {
         self.suspend = suspend
         self.progressDeadlineSeconds = progressDeadlineSeconds
         self.restartBackoffSeconds = restartBackoffSeconds
+        self.failurePolicy = failurePolicy
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, cleanPodPolicy, suspend
-        case progressDeadlineSeconds, restartBackoffSeconds
+        case progressDeadlineSeconds, restartBackoffSeconds, failurePolicy
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,5 +57,6 @@ public struct RunPolicy: Codable, Sendable, Hashable {
         progressDeadlineSeconds = try c.decodeIfPresent(Int.self, forKey: .progressDeadlineSeconds)
         restartBackoffSeconds = try c.decodeIfPresent(Int.self, forKey: .restartBackoffSeconds)
             ?? TrainingJobDefaults.restartBackoffSeconds
+        failurePolicy = try c.decodeIfPresent(FailurePolicySpec.self, forKey: .failurePolicy)
     }
 }

@@ -39,10 +39,10 @@ struct TrainingJobValidator {
     var found: [ValidationProblem] = []
 
     /// Environment variables the operator sets; the template may not override them.
-    static let reservedEnvNames: Set<String> = [
+    static let reservedEnvNames: Set<String> = Set([
         WorkerEnvironment.Key.rank, WorkerEnvironment.Key.worldSize,
         WorkerEnvironment.Key.masterAddress, WorkerEnvironment.Key.masterPort,
-    ]
+    ]).union(WorkerEnvironment.Key.torchrunKeys)
     static let reservedEnvPrefix = "RINGMASTER_"
     static let reservedLabelPrefix = "ringmaster.dev/"
 
@@ -73,6 +73,7 @@ struct TrainingJobValidator {
 
     mutating func checkSpec(_ spec: TrainingJobSpec) {
         checkRange(spec.workers, 1...TrainingJobSchema.maxWorkers, "spec.workers")
+        checkProcessesPerWorker(spec)
         if spec.image.isEmpty {
             add(.required, "spec.image", "must not be empty; leave it out to use \(TrainingJobDefaults.image)")
         } else if spec.image.contains(where: \.isWhitespace) {
@@ -206,6 +207,7 @@ struct TrainingJobValidator {
             add(.invalid, "\(base).progressDeadlineSeconds", "must be at least 1 (leave it out to disable stall detection), got \(seconds)")
         }
         checkRange(policy.restartBackoffSeconds, 0...TrainingJobSchema.maxRestartBackoffSeconds, "\(base).restartBackoffSeconds")
+        if let failurePolicy = policy.failurePolicy { checkFailurePolicy(failurePolicy, "\(base).failurePolicy") }
     }
 
     mutating func checkTemplate(_ template: PodTemplateOverlay) {
@@ -251,7 +253,7 @@ struct TrainingJobValidator {
                     "must consist of letters, digits, '_', '-' and '.', and not start with a digit, got \"\(variable.name)\"")
             } else if Self.reservedEnvNames.contains(variable.name) || variable.name.hasPrefix(Self.reservedEnvPrefix) {
                 add(.forbidden, "\(field).name",
-                    "\(variable.name) is set by the operator (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT and RINGMASTER_* are reserved)")
+                    "\(variable.name) is set by the operator (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, PET_NNODES, PET_NPROC_PER_NODE, PET_NODE_RANK, PET_MASTER_ADDR, PET_MASTER_PORT and RINGMASTER_* are reserved)")
             }
             if !variable.name.isEmpty, !seen.insert(variable.name).inserted {
                 add(.duplicate, "\(field).name", "\(variable.name) is listed more than once")

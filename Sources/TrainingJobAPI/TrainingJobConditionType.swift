@@ -53,6 +53,9 @@ public enum TrainingJobReason {
     public static let workerInvalidInput = "WorkerInvalidInput"
     /// Failed: a worker's image cannot be pulled; restarting the ring cannot help.
     public static let imagePullFailed = "ImagePullFailed"
+    /// Failed or Restarting: a rule of `spec.runPolicy.failurePolicy` matched
+    /// a worker failure; the message names the rule and the exit code or reason.
+    public static let failurePolicyRule = "FailurePolicyRule"
     /// Failed: a child object could not be created (for example a missing existing claim).
     public static let childCreationFailed = "ChildCreationFailed"
     /// Suspended: `runPolicy.suspend` is true.

@@ -12,6 +12,7 @@ public enum TrainingJobDefaults {
     /// `spec.image` when none is given: the Ringmaster worker runtime.
     public static let image = "ghcr.io/ringmaster-dev/ringmaster-worker:\(workerImageVersion)"
     public static let workers = 1
+    public static let processesPerWorker = 1
     public static let hiddenLayers = [256, 128]
     public static let epochs = 1
     /// The global batch size (split evenly over the workers).

@@ -14,6 +14,10 @@ public enum TrainingJobSchema {
     public static let maxRestartBackoffSeconds = 3600
     /// Bounds `spec.template.env` so the API server can bound the cost of its CEL rule.
     public static let maxEnvVars = 128
+    public static let maxProcessesPerWorker = 256
+    /// As a Kubernetes Job's `podFailurePolicy`: at most 20 rules of at most 255 exit codes each.
+    public static let maxFailurePolicyRules = 20
+    public static let maxExitCodeValues = 255
 
     /// `openAPIV3Schema` of the CRD's only version.
     public static let root: OpenAPISchema = .object(
@@ -46,6 +50,12 @@ public enum TrainingJobSchema {
             "workers": .integer(
                 "Number of worker Pods; they form one ring (the world size).",
                 default: TrainingJobDefaults.workers, minimum: 1, maximum: maxWorkers, format: "int32"),
+            "processesPerWorker": .integer(
+                "Processes a launcher such as torchrun starts in each worker Pod: every Pod gets "
+                    + "PET_NPROC_PER_NODE with this value, and WORLD_SIZE is workers * processesPerWorker. "
+                    + "The Ringmaster worker image runs one process per Pod, so it requires 1.",
+                default: TrainingJobDefaults.processesPerWorker, minimum: 1, maximum: maxProcessesPerWorker,
+                format: "int32"),
             "image": .string(
                 "Worker container image. Defaults to the Ringmaster worker runtime, which reads the job "
                     + "from its environment. A bring-your-own image (for example PyTorch DDP) gets the same "
@@ -69,6 +79,11 @@ public enum TrainingJobSchema {
             "!has(self.hyperparameters) || !has(self.hyperparameters.batchSize) || !has(self.workers) "
                 + "|| self.hyperparameters.batchSize % self.workers == 0",
             message: "hyperparameters.batchSize must be a multiple of workers, so that every worker gets an equal share")
+        .rule(
+            "!has(self.processesPerWorker) || self.processesPerWorker == 1 || has(self.command) "
+                + "|| (has(self.image) && self.image != '\(TrainingJobDefaults.image)')",
+            message: "processesPerWorker must be 1 for the Ringmaster worker image, which runs one process per worker; "
+                + "set image and command to run a launcher such as torchrun")
 
     static let quantity = OpenAPISchema.intOrString(
         "A resource quantity, such as `500m`, `2`, `4Gi`.", pattern: ValidationPatterns.quantity)
@@ -217,12 +232,62 @@ public enum TrainingJobSchema {
                     + "at most 300 seconds.",
                 default: TrainingJobDefaults.restartBackoffSeconds, minimum: 0, maximum: maxRestartBackoffSeconds,
                 format: "int32"),
+            "failurePolicy": failurePolicy,
         ])
         .defaulting(.object([:]))
 
+    static let failurePolicy: OpenAPISchema = .object(
+        "What a worker failure does to the job. A failure is matched against rules in order, then against the "
+            + "default rules (exit code 20 of the Ringmaster worker: FailJob; ImagePullFailed: FailJob; Evicted, "
+            + "Preempted, NodeLost, Deleted: RestartJobAndIgnoreBackoffLimit); the first match decides. A failed "
+            + "worker that no rule matches restarts the ring and counts toward backoffLimit.",
+        [
+            "rules": .array(
+                "Rules tried in order, before the default rules. A rule that an earlier one makes unreachable "
+                    + "with another action is rejected.",
+                of: failurePolicyRule, maxItems: maxFailurePolicyRules),
+        ])
+
+    static let failurePolicyRule: OpenAPISchema = .object(
+        "Maps worker failures to an action; exactly one of onExitCodes and onReasons.", required: ["action"],
+        [
+            "action": .string(
+                "`FailJob`: the job fails at once. `RestartJob`: gang restart from the last checkpoint, counted "
+                    + "toward backoffLimit. `RestartJobAndIgnoreBackoffLimit`: gang restart, not counted.",
+                enum: FailurePolicyAction.knownRawValues),
+            "onExitCodes": .object(
+                "Matches a failed worker Pod by the exit codes of its terminated containers.",
+                required: ["operator", "values"],
+                [
+                    "containerName": .string(
+                        "Only this container's exit code is compared (the worker container is `worker`); "
+                            + "every container's when unset.",
+                        pattern: ValidationPatterns.dns1123Label, maxLength: ValidationPatterns.dns1123LabelMaxLength),
+                    "operator": .string(
+                        "`In`: some container exited with one of values. `NotIn`: some container exited with a "
+                            + "non-zero code that is none of values.",
+                        enum: ExitCodeOperator.knownRawValues),
+                    "values": OpenAPISchema.array(
+                        "Exit codes, without duplicates; 0 (success) is not allowed with In.",
+                        of: .integer("An exit code.", format: "int32"), minItems: 1, maxItems: maxExitCodeValues)
+                        .listType("set"),
+                ])
+                .rule(
+                    "self.operator != 'In' || !self.values.exists(v, v == 0)",
+                    message: "exit code 0 is a success and cannot be matched with operator In"),
+            "onReasons": OpenAPISchema.array(
+                "Matches a worker failure by why the Pod stopped: OOMKilled, Evicted, Preempted, NodeLost, "
+                    + "Deleted (by someone else, or gone after every worker started) or ImagePullFailed.",
+                of: .string("A reason.", enum: PodFailureReason.knownRawValues),
+                minItems: 1, maxItems: PodFailureReason.knownValues.count)
+                .listType("set"),
+        ])
+        .rule("has(self.onExitCodes) != has(self.onReasons)", message: "set exactly one of onExitCodes and onReasons")
+
     static let template: OpenAPISchema = .object(
         "Added to every worker Pod. Labels and annotations under `ringmaster.dev/` are reserved, and so are "
-            + "the environment variables the operator sets (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, RINGMASTER_*).",
+            + "the environment variables the operator sets (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, PET_NNODES, "
+            + "PET_NPROC_PER_NODE, PET_NODE_RANK, PET_MASTER_ADDR, PET_MASTER_PORT, RINGMASTER_*).",
         [
             "labels": .map("Labels added to every worker Pod.", values: .string("A label value.")),
             "annotations": .map("Annotations added to every worker Pod.", values: .string("An annotation value.")),
@@ -311,9 +376,9 @@ public enum TrainingJobSchema {
             "workersReady": .string("Ready workers over desired workers, such as 2/2."),
             "restartCount": .integer("Gang restarts so far.", format: "int32"),
             "disruptions": .integer(
-                "How many of the gang restarts were caused by a disruption (eviction, preemption, node loss, "
-                    + "a worker Pod deleted by someone else). They do not count toward backoffLimit: "
-                    + "restartCount minus disruptions is what backoffLimit limits.",
+                "How many of the gang restarts do not count toward backoffLimit: disruptions (eviction, preemption, "
+                    + "node loss, a worker Pod deleted by someone else) and failures a failurePolicy rule marks "
+                    + "RestartJobAndIgnoreBackoffLimit. restartCount minus disruptions is what backoffLimit limits.",
                 format: "int32"),
             "startTime": .string("When the first worker Pods were created (RFC 3339).", format: "date-time"),
             "completionTime": .string("When the job Succeeded or Failed (RFC 3339).", format: "date-time"),

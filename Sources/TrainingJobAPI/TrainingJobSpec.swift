@@ -8,6 +8,10 @@ import KubeClient
 public struct TrainingJobSpec: Codable, Sendable, Hashable {
     /// Number of worker Pods (the ring's world size).
     public var workers: Int
+    /// Processes a launcher such as `torchrun` starts in each worker Pod
+    /// (`PET_NPROC_PER_NODE`); the process world size is
+    /// `workers * processesPerWorker`. The Ringmaster worker image runs one.
+    public var processesPerWorker: Int
     /// The worker container image.
     public var image: String
     /// Overrides the image's entrypoint (bring-your-own images).
@@ -34,9 +38,11 @@ public struct TrainingJobSpec: Codable, Sendable, Hashable {
         dataset: DatasetSpec = DatasetSpec(),
         storage: StorageSpec = StorageSpec(),
         runPolicy: RunPolicy = RunPolicy(),
-        template: PodTemplateOverlay? = nil
+        template: PodTemplateOverlay? = nil,
+        processesPerWorker: Int = TrainingJobDefaults.processesPerWorker
     ) {
         self.workers = workers
+        self.processesPerWorker = processesPerWorker
         self.image = image
         self.command = command
         self.args = args
@@ -54,12 +60,14 @@ public struct TrainingJobSpec: Codable, Sendable, Hashable {
     public var usesDefaultWorkerImage: Bool { image == TrainingJobDefaults.image && command == nil }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case workers, image, command, args, resources, model, hyperparameters, dataset, storage, runPolicy, template
+        case workers, processesPerWorker, image, command, args, resources, model, hyperparameters, dataset, storage, runPolicy, template
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? TrainingJobDefaults.workers
+        processesPerWorker = try c.decodeIfPresent(Int.self, forKey: .processesPerWorker)
+            ?? TrainingJobDefaults.processesPerWorker
         image = try c.decodeIfPresent(String.self, forKey: .image) ?? TrainingJobDefaults.image
         command = try c.decodeIfPresent([String].self, forKey: .command)
         args = try c.decodeIfPresent([String].self, forKey: .args)

@@ -7,6 +7,9 @@ public enum ValidationPatterns {
     /// A DNS-1123 subdomain (names of claims, storage classes, service accounts, priority classes).
     public static let dns1123Subdomain = #"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"#
     public static let dns1123SubdomainMaxLength = 253
+    /// A DNS-1123 label (container names).
+    public static let dns1123Label = #"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"#
+    public static let dns1123LabelMaxLength = 63
     /// A DNS-1035 label (the job's name: its Service and Pod host names derive from it).
     public static let dns1035Label = #"^[a-z]([-a-z0-9]*[a-z0-9])?$"#
     /// The value of a label (may be empty).

@@ -3,13 +3,41 @@
 ///
 /// Both sides go through this one type, so the names cannot drift. The
 /// `RANK`, `WORLD_SIZE`, `MASTER_ADDR` and `MASTER_PORT` variables follow
-/// PyTorch's conventions so that a bring-your-own DDP image runs unchanged.
+/// PyTorch's conventions so that a bring-your-own DDP image runs unchanged,
+/// and the `PET_*` variables are those Kubeflow Trainer's torch runtime sets,
+/// which `torchrun` reads as the defaults of its options.
+///
+/// With `P` processes per worker and `N` workers, worker `i` gets:
+/// `PET_NNODES=N`, `PET_NPROC_PER_NODE=P`, `PET_NODE_RANK=i`,
+/// `PET_MASTER_ADDR`/`PET_MASTER_PORT` equal to `MASTER_ADDR`/`MASTER_PORT`,
+/// `WORLD_SIZE=N*P` (every process of the job) and `RANK=i` (the worker's
+/// index), as Kubeflow's PyTorchJob sets them. `torchrun` overwrites `RANK`
+/// and `WORLD_SIZE` in each process it starts (`RANK=i*P+local rank`), so a
+/// trainer under `torchrun` sees its process rank; a trainer started without
+/// a launcher sees `RANK=i` and `WORLD_SIZE=N`, which is its process rank
+/// and world size exactly when `P` is 1.
 public struct WorkerEnvironment: Sendable, Hashable, Codable {
     public enum Key {
+        /// The worker's index (the process rank when there is one process per worker).
         public static let rank = "RANK"
+        /// Every process of the job: workers times processes per worker.
         public static let worldSize = "WORLD_SIZE"
         public static let masterAddress = "MASTER_ADDR"
         public static let masterPort = "MASTER_PORT"
+        /// torchrun's `--nnodes`: the number of workers.
+        public static let torchrunNodes = "PET_NNODES"
+        /// torchrun's `--nproc-per-node`: `spec.processesPerWorker`.
+        public static let torchrunProcessesPerNode = "PET_NPROC_PER_NODE"
+        /// torchrun's `--node-rank`: the worker's index.
+        public static let torchrunNodeRank = "PET_NODE_RANK"
+        /// torchrun's `--master-addr`: the same as `MASTER_ADDR`.
+        public static let torchrunMasterAddress = "PET_MASTER_ADDR"
+        /// torchrun's `--master-port`: the same as `MASTER_PORT`.
+        public static let torchrunMasterPort = "PET_MASTER_PORT"
+        /// The `PET_*` variables the operator sets.
+        public static let torchrunKeys: Set<String> = [
+            torchrunNodes, torchrunProcessesPerNode, torchrunNodeRank, torchrunMasterAddress, torchrunMasterPort,
+        ]
         public static let jobName = "RINGMASTER_JOB_NAME"
         public static let jobNamespace = "RINGMASTER_JOB_NAMESPACE"
         public static let jobUID = "RINGMASTER_JOB_UID"
@@ -63,8 +91,14 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         public static let connectTimeoutSeconds = "RINGMASTER_CONNECT_TIMEOUT_SECONDS"
     }
 
+    /// The worker's index (`RANK`, `PET_NODE_RANK`).
     public var rank: Int
+    /// `WORLD_SIZE`: `nodes * processesPerNode`.
     public var worldSize: Int
+    /// `PET_NNODES`: the number of workers.
+    public var nodes: Int
+    /// `PET_NPROC_PER_NODE`; the Ringmaster worker requires 1.
+    public var processesPerNode: Int
     public var masterAddress: String
     public var masterPort: Int
     public var jobName: String
@@ -108,10 +142,12 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         hiddenLayers: [Int], epochs: Int, batchSize: Int, learningRate: Double,
         optimizer: String, momentum: Double, seed: UInt64,
         progressIntervalSeconds: Double, peerTimeoutSeconds: Double, heartbeatSeconds: Double = 0,
-        learningRateSchedule: String = "constant"
+        learningRateSchedule: String = "constant", processesPerNode: Int = 1
     ) {
         self.rank = rank
         self.worldSize = worldSize
+        self.processesPerNode = processesPerNode
+        self.nodes = processesPerNode > 0 ? worldSize / processesPerNode : worldSize
         self.masterAddress = masterAddress
         self.masterPort = masterPort
         self.jobName = jobName
@@ -152,6 +188,11 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
             (Key.worldSize, String(worldSize)),
             (Key.masterAddress, masterAddress),
             (Key.masterPort, String(masterPort)),
+            (Key.torchrunNodes, String(nodes)),
+            (Key.torchrunProcessesPerNode, String(processesPerNode)),
+            (Key.torchrunNodeRank, String(rank)),
+            (Key.torchrunMasterAddress, masterAddress),
+            (Key.torchrunMasterPort, String(masterPort)),
             (Key.jobName, jobName),
             (Key.jobNamespace, jobNamespace),
             (Key.jobUID, jobUID),
@@ -214,6 +255,11 @@ public struct WorkerEnvironment: Sendable, Hashable, Codable {
         }
         rank = integer(Key.rank)
         worldSize = integer(Key.worldSize)
+        processesPerNode = integer(Key.torchrunProcessesPerNode, default: 1)
+        nodes = integer(Key.torchrunNodes, default: worldSize)
+        if processesPerNode != 1 {
+            problems.append("\(Key.torchrunProcessesPerNode) must be 1: ringmaster-worker runs one process per worker, got \(processesPerNode)")
+        }
         masterAddress = string(Key.masterAddress, default: "127.0.0.1")
         masterPort = integer(Key.masterPort, default: 29500)
         jobName = string(Key.jobName, default: "")

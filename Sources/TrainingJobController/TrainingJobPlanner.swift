@@ -137,7 +137,8 @@ struct PlanBuilder {
         let wasRunning = old.phase == .running && !resumed
         switch FailurePolicy.decide(
             workers: current, expectedWorkers: spec.workers, allWorkersStarted: wasRunning,
-            countedRestarts: countedRestarts, backoffLimit: spec.runPolicy.backoffLimit, now: now)
+            countedRestarts: countedRestarts, backoffLimit: spec.runPolicy.backoffLimit,
+            rules: spec.runPolicy.failurePolicy?.rules ?? [], now: now)
         {
         case .fail(let reason, let message, let failure):
             finish(.failed, reason: reason, message: message, failure: failure, workers: workers)

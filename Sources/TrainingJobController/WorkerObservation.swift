@@ -35,12 +35,18 @@ public struct WorkerObservation: Sendable, Hashable {
     public var unschedulableMessage: String?
     /// The worker container's waiting reason (`ErrImagePull`, ...), while it has not started.
     public var waitingReason: String?
+    /// The exit code of every terminated container (not init or sidecar
+    /// containers), by name; failure policy rules match on them.
+    public var containerExitCodes: [String: Int32]
+    /// The reason of the Pod's `DisruptionTarget=True` condition
+    /// (`PreemptionByScheduler`, `EvictionByEvictionAPI`, ...), if any.
+    public var disruptionReason: String?
 
     public init(
         name: String, uid: String? = nil, rank: Int?, attempt: Int?, phase: Phase, ready: Bool = false,
         terminating: Bool = false, exitCode: Int32? = nil, reason: String? = nil, message: String? = nil,
         finishedAt: Date? = nil, disrupted: Bool = false, unschedulableMessage: String? = nil,
-        waitingReason: String? = nil
+        waitingReason: String? = nil, containerExitCodes: [String: Int32]? = nil, disruptionReason: String? = nil
     ) {
         self.name = name
         self.uid = uid
@@ -56,6 +62,8 @@ public struct WorkerObservation: Sendable, Hashable {
         self.finishedAt = finishedAt
         self.disrupted = disrupted
         self.unschedulableMessage = unschedulableMessage
+        self.containerExitCodes = containerExitCodes ?? exitCode.map { [WorkerLayout.containerName: $0] } ?? [:]
+        self.disruptionReason = disruptionReason
     }
 
     /// Pod `status.reason` values that mean the Pod was taken away rather
@@ -82,9 +90,8 @@ public struct WorkerObservation: Sendable, Hashable {
             phase = terminated.exitCode == 0 ? .succeeded : .failed
         }
         let podReason = status?.reason
-        let disruptionCondition = status?.conditions?.contains {
-            $0.type == "DisruptionTarget" && $0.status == "True"
-        } ?? false
+        let disruption = status?.conditions?.first { $0.type == "DisruptionTarget" && $0.status == "True" }
+        let disruptionCondition = disruption != nil
         let scheduled = status?.conditions?.first { $0.type == "PodScheduled" }
         let unschedulable = phase == .pending && scheduled?.status == "False" ? (scheduled?.message ?? scheduled?.reason ?? "Unschedulable") : nil
         let ready = phase == .running && (status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false)
@@ -103,7 +110,11 @@ public struct WorkerObservation: Sendable, Hashable {
             finishedAt: terminated?.finishedAt.flatMap { RFC3339.parse($0) },
             disrupted: disruptionCondition || podReason.map { Self.disruptionReasons.contains($0) } ?? false,
             unschedulableMessage: unschedulable,
-            waitingReason: waiting?.reason)
+            waitingReason: waiting?.reason,
+            containerExitCodes: Dictionary(
+                (status?.containerStatuses ?? []).compactMap { c in c.state?.terminated.map { (c.name, $0.exitCode) } },
+                uniquingKeysWith: { first, _ in first }),
+            disruptionReason: disruption.map { $0.reason ?? "" })
     }
 
     /// Container waiting reasons that mean the image cannot be had: retrying

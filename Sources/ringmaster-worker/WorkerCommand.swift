@@ -43,6 +43,14 @@ struct WorkerCommand: AsyncParsableCommand {
         Self.bootstrapLogging()
         let logger = Logger(label: "ringmaster-worker")
         let environment = ProcessInfo.processInfo.environment
+        if let fault = FaultExit.requested(environment) {
+            TerminationMessage.write(
+                fault.message,
+                to: environment[WorkerEnvironment.Key.terminationMessagePath] ?? TerminationMessage.defaultPath,
+                logger: logger)
+            logger.error("worker failed", metadata: ["exitCode": "\(fault.code)", "reason": "\(fault.message)"])
+            throw ExitCode(fault.code)
+        }
         let outcome = await WorkerRun.execute(environment: environment, logger: logger)
         TerminationMessage.write(
             outcome.message,

@@ -65,6 +65,16 @@ import Testing
         .init(name: "env value and valueFrom",
               spec: "template: {env: [{name: A, value: '1', valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
               violation: "spec.template.env[0]: set value or valueFrom, not both"),
+        .init(name: "failure rule without a matcher", spec: "runPolicy: {failurePolicy: {rules: [{action: FailJob}]}}",
+              violation: "spec.runPolicy.failurePolicy.rules[0]: set exactly one of onExitCodes and onReasons"),
+        .init(name: "failure rule with both matchers",
+              spec: "runPolicy: {failurePolicy: {rules: [{action: FailJob, onReasons: [OOMKilled], onExitCodes: {operator: In, values: [3]}}]}}",
+              violation: "spec.runPolicy.failurePolicy.rules[0]: set exactly one of onExitCodes and onReasons"),
+        .init(name: "exit code 0 with In",
+              spec: "runPolicy: {failurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: In, values: [1, 0]}}]}}",
+              violation: "spec.runPolicy.failurePolicy.rules[0].onExitCodes: exit code 0 is a success"),
+        .init(name: "several processes in the Ringmaster worker image", spec: "processesPerWorker: 2",
+              violation: "spec: processesPerWorker must be 1 for the Ringmaster worker image"),
     ]
 
     @Test(arguments: ruleCases)
@@ -77,6 +87,16 @@ import Testing
         // The Swift validation rejects the same spec.
         let job = try TrainingJob(yaml: Self.job(ruleCase.spec))
         #expect(!job.validate().isEmpty)
+    }
+
+    @Test func validFailureRulesAndTorchrunProcessesPass() async throws {
+        let result = try await Self.check(Self.job("""
+            image: example.com/torch:2
+            command: [torchrun, /workspace/train.py]
+            processesPerWorker: 2
+            runPolicy: {failurePolicy: {rules: [{action: FailJob, onExitCodes: {operator: NotIn, values: [0, 1]}}, {action: RestartJobAndIgnoreBackoffLimit, onReasons: [Evicted]}]}}
+            """))
+        #expect(result.status == 0, "\(result.combinedOutput)")
     }
 
     @Test func longNamesAreRejected() async throws {

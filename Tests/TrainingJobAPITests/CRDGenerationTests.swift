@@ -137,7 +137,8 @@ import Testing
         let reached = Set(declared.keys)
         let expectedPaths: Set<String> = [
             "", ".spec", ".spec.resources", ".spec.model", ".spec.hyperparameters", ".spec.dataset", ".spec.storage",
-            ".spec.runPolicy", ".spec.template", ".spec.template.tolerations[]", ".spec.template.env[]",
+            ".spec.runPolicy", ".spec.runPolicy.failurePolicy", ".spec.runPolicy.failurePolicy.rules[]",
+            ".spec.runPolicy.failurePolicy.rules[].onExitCodes", ".spec.template", ".spec.template.tolerations[]", ".spec.template.env[]",
             ".spec.template.env[].valueFrom", ".spec.template.env[].valueFrom.secretKeyRef",
             ".spec.template.env[].valueFrom.configMapKeyRef", ".spec.template.env[].valueFrom.fieldRef",
             ".status", ".status.conditions[]", ".status.workers", ".status.progress", ".status.checkpoint",
@@ -168,9 +169,20 @@ import Testing
         .init(path: ["spec", "dataset"], codingKeys: DatasetSpec.CodingKeys.allCases.map(\.stringValue)),
         .init(path: ["spec", "storage"], codingKeys: StorageSpec.CodingKeys.allCases.map(\.stringValue)),
         .init(path: ["spec", "runPolicy"], codingKeys: RunPolicy.CodingKeys.allCases.map(\.stringValue)),
+        .init(path: ["spec", "runPolicy", "failurePolicy"], codingKeys: FailurePolicySpec.CodingKeys.allCases.map(\.stringValue)),
         .init(path: ["status"], codingKeys: TrainingJobStatus.CodingKeys.allCases.map(\.stringValue)),
         .init(path: ["status", "workers"], codingKeys: WorkerCounts.CodingKeys.allCases.map(\.stringValue)),
     ]
+
+    @Test func failurePolicyRuleKeysEqualTheSchema() throws {
+        let rule = try #require(TrainingJobSchema.root.property("spec")?.property("runPolicy")?.property("failurePolicy")?
+            .property("rules")?.items)
+        #expect(Set(rule.properties.map(\.name)) == Set(FailurePolicyRule.CodingKeys.allCases.map(\.stringValue)))
+        let exitCodes = try #require(rule.property("onExitCodes"))
+        #expect(Set(exitCodes.properties.map(\.name)) == Set(FailurePolicyRule.ExitCodes.CodingKeys.allCases.map(\.stringValue)))
+        #expect(rule.property("action")?.enumValues == FailurePolicyAction.knownRawValues)
+        #expect(rule.property("onReasons")?.items?.enumValues == PodFailureReason.knownRawValues)
+    }
 
     @Test func rankHeartbeatKeysEqualTheSchemaOfStatusRanksValues() throws {
         let ranks = try #require(TrainingJobSchema.root.property("status")?.property("ranks"))

@@ -51,7 +51,11 @@ enum Fixtures {
             storage: StorageSpec(size: "5Gi", storageClassName: "fast", existingClaim: "shared", retainPolicy: .retain),
             runPolicy: RunPolicy(
                 backoffLimit: 5, activeDeadlineSeconds: 7200, ttlSecondsAfterFinished: 600,
-                cleanPodPolicy: .all, suspend: true, progressDeadlineSeconds: 120, restartBackoffSeconds: 3),
+                cleanPodPolicy: .all, suspend: true, progressDeadlineSeconds: 120, restartBackoffSeconds: 3,
+                failurePolicy: FailurePolicySpec(rules: [
+                    .exitCodes(.failJob, .in, [42], containerName: "worker"),
+                    .reasons(.restartJobAndIgnoreBackoffLimit, [.evicted, .preempted]),
+                ])),
             template: PodTemplateOverlay(
                 labels: ["team": "vision"],
                 annotations: ["example.com/owner": "ml"],
@@ -67,7 +71,8 @@ enum Fixtures {
                         configMapKeyRef: .init(name: "c", key: "k", optional: false),
                         fieldRef: .init(apiVersion: "v1", fieldPath: "metadata.name"),
                         resourceFieldRef: .object(["resource": .string("limits.cpu")]))),
-                ]))
+                ]),
+            processesPerWorker: 2)
         let status = TrainingJobStatus(
             phase: .running,
             conditions: [Condition(

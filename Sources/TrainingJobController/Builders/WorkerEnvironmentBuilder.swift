@@ -9,14 +9,16 @@ public enum WorkerEnvironmentBuilder {
     }
 
     /// The contract for `rank` in restart attempt `attempt`. `authToken` is
-    /// left empty: the Pod reads it from the job's Secret.
+    /// left empty: the Pod reads it from the job's Secret. `WORLD_SIZE`
+    /// counts every process (`workers * processesPerWorker`); `RANK` and
+    /// `PET_NODE_RANK` are the worker's index.
     public static func environment(
         _ job: TrainingJob, rank: Int, attempt: Int, settings: WorkerPodSettings
     ) -> WorkerEnvironment {
         let spec = job.spec
         let peers = (0..<spec.workers).map { "\(hostName(job, rank: $0)):\(WorkerLayout.ringPort)" }
         return WorkerEnvironment(
-            rank: rank, worldSize: spec.workers,
+            rank: rank, worldSize: spec.workers * spec.processesPerWorker,
             masterAddress: hostName(job, rank: 0), masterPort: WorkerLayout.masterPort,
             jobName: job.metadata.name ?? "", jobNamespace: job.metadata.namespace ?? "default",
             jobUID: job.metadata.uid ?? "",
@@ -35,6 +37,7 @@ public enum WorkerEnvironmentBuilder {
             progressIntervalSeconds: settings.progressIntervalSeconds,
             peerTimeoutSeconds: settings.peerTimeoutSeconds,
             heartbeatSeconds: StallPolicy.heartbeatSeconds(progressDeadlineSeconds: spec.runPolicy.progressDeadlineSeconds),
-            learningRateSchedule: spec.hyperparameters.learningRateSchedule.rawValue.lowercased())
+            learningRateSchedule: spec.hyperparameters.learningRateSchedule.rawValue.lowercased(),
+            processesPerNode: spec.processesPerWorker)
     }
 }

@@ -28,8 +28,8 @@ struct LocalUpCommand: AsyncParsableCommand {
             Pods run as local processes that die with this one, even if it is killed with SIGKILL (Linux, through setpriv --pdeathsig).
             Each Pod gets network, mount and UTS namespaces of its own: an address on a bridge (rmbr<N>, a /22 of 10.244.0.0/14),
             its hostname, its volumes at their mount paths and the cluster's Pod names in /etc/hosts; this needs root.
-            Images run through a table: the Ringmaster worker image runs ringmaster-worker; --image NAME=host runs image NAME
-            on this machine's root filesystem (its command as given), --image NAME=/path runs that executable; others fail ErrImagePull.
+            Images run through a table: the Ringmaster worker image runs ringmaster-worker; --image IMAGE=host runs IMAGE
+            on this machine's root filesystem (its command as given), --image IMAGE=/path runs that executable; others fail ErrImagePull.
             """
     )
 
@@ -68,8 +68,8 @@ struct LocalUpCommand: AsyncParsableCommand {
     var workerExecutable: String?
 
     @Option(name: .customLong("image"), help: ArgumentHelp(
-        "Run the image with this repository name (no registry or tag) on this machine's root filesystem (NAME=host: the container's command runs as given), or as an executable (NAME=/path); repeatable.",
-        valueName: "NAME=host|/path"))
+        "Run every image with this image's repository name (registry and tag do not count) on this machine's root filesystem (IMAGE=host: the container's command runs as given), or as an executable (IMAGE=/path); repeatable.",
+        valueName: "IMAGE=host|/path"))
     var images: [String] = []
 
     @Option(help: "Stop the cluster and its workers when the process with this id exits, even if it is killed (ringmaster demo passes its own).")

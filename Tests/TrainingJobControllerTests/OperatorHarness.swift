@@ -31,6 +31,8 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// An image that runs `/bin/sh` (with the job's `args`): a bring-your-own trainer for tests.
     static let shellTrainerImage = "example.com/test/shell-trainer:1"
+    /// The PyTorch example's image: runs on the host's root filesystem (its command as given).
+    static let pytorchImage = "ringmaster-examples/pytorch-ddp:latest"
 
     static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 3, terminationGracePeriodSeconds: 2)
 
@@ -39,8 +41,11 @@ final class OperatorHarness: @unchecked Sendable {
     ///   - operatorRequests: records every request the operator sends (and
     ///     only the operator's: the test and the node agent use `client`).
     ///   - leaderElect: whether the operator runs leader election, as it does when deployed.
-    static func start(gpus: Int64 = 0, operatorRequests: RequestRecorder? = nil, leaderElect: Bool = false) async throws -> OperatorHarness {
-        let cluster = try await LocalClusterFixture.start()
+    ///   - podNetwork: each Pod in namespaces of its own on a Pod network, as `ringmaster local up` runs them.
+    static func start(
+        gpus: Int64 = 0, operatorRequests: RequestRecorder? = nil, leaderElect: Bool = false, podNetwork: Bool = true
+    ) async throws -> OperatorHarness {
+        let cluster = try await LocalClusterFixture.start(podNetwork: podNetwork)
         let config = try KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath)
         let client = try KubernetesClient(config: config)
         let operatorConfig = try await ServiceAccountIdentity(
@@ -56,7 +61,9 @@ final class OperatorHarness: @unchecked Sendable {
             capacity: capacity, dataDirectory: cluster.dataDirectory,
             imageMapping: ImageMapping(
                 rules: ImageMapping.ringmasterWorker(executable: try ExternalTools.product("ringmaster-worker")).rules
-                    + [ImageMapping.Rule(repositoryName: "shell-trainer", executable: "/bin/sh")]),
+                    + [ImageMapping.Rule(repositoryName: "shell-trainer", executable: "/bin/sh"),
+                       ImageMapping.Rule(repositoryName: "pytorch-ddp", executable: nil)]),
+            podNetwork: cluster.podNetwork,
             retryInterval: .milliseconds(500), shutdownGracePeriod: .seconds(2))
         let agent = NodeAgent(configuration: configuration, client: client, logger: Self.quietLogger("node-agent"))
         // The node agent and the operator are services that run until cancelled;

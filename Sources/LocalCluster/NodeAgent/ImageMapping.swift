@@ -32,19 +32,21 @@ public struct ImageMapping: Sendable, Hashable {
 
     public var rules: [Rule]
 
-    /// A rule from `NAME=host` (the image runs on the host's root filesystem)
-    /// or `NAME=/absolute/executable`; NAME is a repository name as matched.
+    /// A rule from `IMAGE=host` (the image runs on the host's root filesystem)
+    /// or `IMAGE=/absolute/executable`. Only IMAGE's repository name counts
+    /// (`ghcr.io/acme/pytorch-ddp:2.13` matches every `pytorch-ddp` image).
     /// Throws `invalidConfiguration` naming what is wrong.
     public static func rule(parsing text: String) throws(NodeAgentError) -> Rule {
-        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, repositoryName(of: parts[0]) == parts[0] else {
-            throw NodeAgentError(.invalidConfiguration, "--image \(text): expected NAME=host or NAME=/path/to/executable, with NAME an image's repository name (no registry, tag or digest)")
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let name = parts.count == 2 ? repositoryName(of: parts[0]) : ""
+        guard !name.isEmpty else {
+            throw NodeAgentError(.invalidConfiguration, "--image \(text): expected IMAGE=host or IMAGE=/path/to/executable")
         }
-        if parts[1] == "host" { return Rule(repositoryName: parts[0], executable: nil) }
+        if parts[1] == "host" { return Rule(repositoryName: name, executable: nil) }
         guard parts[1].hasPrefix("/") else {
             throw NodeAgentError(.invalidConfiguration, "--image \(text): the executable must be an absolute path, or `host`")
         }
-        return Rule(repositoryName: parts[0], executable: parts[1])
+        return Rule(repositoryName: name, executable: parts[1])
     }
 
     /// This table with `rules` in front (a rule of the same repository name replaces the older one).

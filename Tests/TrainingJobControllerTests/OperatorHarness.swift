@@ -73,6 +73,19 @@ final class OperatorHarness: @unchecked Sendable {
         return harness
     }
 
+    /// Starts a harness, runs `body` with it, and shuts it down however `body` ends.
+    static func with<T>(_ body: (OperatorHarness) async throws -> T) async throws -> T {
+        let harness = try await start()
+        do {
+            let result = try await body(harness)
+            await harness.shutdown()
+            return result
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+    }
+
     private init(cluster: LocalClusterFixture, client: KubernetesClient, operatorClient: KubernetesClient, leaderElect: Bool) {
         self.cluster = cluster
         self.leaderElect = leaderElect

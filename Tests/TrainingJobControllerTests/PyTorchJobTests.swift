@@ -67,8 +67,7 @@ import TrainingJobController
     }
 
     @Test func twoJobsOnOnePortSucceedWithMetricsAndAModelThatSafetensorsOpens() async throws {
-        let harness = try await OperatorHarness.start()
-        do {
+        try await OperatorHarness.with { harness in
             // Both jobs rendezvous on MASTER_PORT 29500, each on its own worker 0.
             try await harness.create(Self.job("ddp-a"))
             try await harness.create(Self.job("ddp-b"))
@@ -93,16 +92,11 @@ import TrainingJobController
                 ["-c", "import sys; from safetensors.numpy import load_file; t = load_file(sys.argv[1]); print(len(t), sum(v.size for v in t.values()))", model.path])
             let fields = output.standardOutput.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             #expect(fields.count == 2 && fields[0] > 0 && fields[1] > 1000, "safetensors: \(output.standardOutput) \(output.standardError)")
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 
     @Test func twoProcessesPerWorkerOnTwoWorkersTrainWithWorldSizeFour() async throws {
-        let harness = try await OperatorHarness.start()
-        do {
+        try await OperatorHarness.with { harness in
             try await harness.create(Self.job("ddp-four", processesPerWorker: 2))
             let done = try await harness.waitFor("ddp-four", timeout: .seconds(600), "ddp-four finished", until: Self.finished)
             let logs = await Self.logs(harness, "ddp-four")
@@ -110,16 +104,11 @@ import TrainingJobController
             // train.py prefixes each line with [rank R/WORLD]: four global ranks over two Pods.
             for rank in 0..<4 { #expect(logs.contains("[rank \(rank)/4]"), "\(logs)") }
             #expect(!logs.contains("/2]"), "\(logs)")
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 
     @Test func aWorkerThatDiesMidEpochRestartsTheGangFromTheLastCheckpoint() async throws {
-        let harness = try await OperatorHarness.start()
-        do {
+        try await OperatorHarness.with { harness in
             // Global rank 1 exits with 1 in epoch 2, step 3, in the first attempt only: a crash mid-epoch.
             try await harness.create(Self.job(
                 "ddp-crash", epochs: 2, env: [EnvVar(name: "TRAIN_FAULT", value: "rank=1,epoch=2,step=3,exit=1,attempt=0")]))
@@ -130,16 +119,11 @@ import TrainingJobController
             // The restarted trainer says where it resumed: after epoch 1, checkpointed before the crash.
             #expect(logs.contains("resumed from checkpoint at epoch 1"), "\(logs)")
             #expect(done?.status?.progress?.epoch == 2)
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 
     @Test func anExitCodeTheRulesMarkPermanentFailsTheJobWithoutRestarts() async throws {
-        let harness = try await OperatorHarness.start()
-        do {
+        try await OperatorHarness.with { harness in
             // Without torchrun, so that the Pod exits with the trainer's own code
             // (torchrun exits 1 whatever its process's code was).
             try await harness.create(Self.job(
@@ -152,10 +136,6 @@ import TrainingJobController
             #expect(done?.status?.failure?.exitCode == 42)
             let failed = done?.status?.conditions.first { $0.type == "Failed" }
             #expect(failed?.reason == TrainingJobReason.failurePolicyRule, "\(String(describing: failed))")
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 }

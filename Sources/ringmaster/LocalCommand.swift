@@ -81,6 +81,10 @@ struct LocalUpCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: dataDir ?? Self.defaultDataDirectory()).standardizedFileURL
         let kubeconfigURL = kubeconfig.map { URL(fileURLWithPath: $0) } ?? Layout(dataDirectory: dataDirectory).defaultKubeconfig
         let faults = try fault.map(FaultInjection.init(parsing:)) ?? .none
+        let rbacDirectory = URL(fileURLWithPath: operatorRBAC ?? DemoCommand.packageRoot().appendingPathComponent("config/rbac").path)
+        if withOperator && !FileManager.default.fileExists(atPath: rbacDirectory.path) {
+            throw ValidationError("--operator-rbac: \(rbacDirectory.path) does not exist; run from the repository (its config/rbac is the default) or pass --operator-rbac DIR")
+        }
         let imageRules = try images.map { text throws(NodeAgentError) in try ImageMapping.rule(parsing: text) }
         let network: PodNetwork
         do {
@@ -109,7 +113,7 @@ struct LocalUpCommand: AsyncParsableCommand {
         let extraServices: [any Service] = LocalClusterServices(
             dataDirectory: dataDirectory, kubeconfig: kubeconfigURL, readiness: readiness,
             workerExecutable: workerExecutable, imageRules: imageRules, podNetwork: network, withOperator: withOperator,
-            operatorRBACDirectory: URL(fileURLWithPath: operatorRBAC ?? DemoCommand.packageRoot().appendingPathComponent("config/rbac").path),
+            operatorRBACDirectory: rbacDirectory,
             operatorSettings: WorkerPodSettings(
                 progressIntervalSeconds: progressIntervalSeconds, peerTimeoutSeconds: peerTimeoutSeconds),
             logger: logger

@@ -120,17 +120,27 @@ actor ProgressPublisher: TrainingObserver {
         last.heartbeat = await currentHeartbeat()
         let report = last
         let reporter = reporter
+        let logger = logger
+        let attemptTimeout = min(timeout / 3, .seconds(3))
         let delivered: Bool = await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
                 // The final metrics must not be lost to one refused request:
                 // the merge patch is the same every time, so it is resent,
                 // with backoff, until it lands or the timeout ends it.
+                // Each attempt has its own deadline, so that one request stuck
+                // on a dead connection does not use up the whole timeout.
                 var delay = Duration.milliseconds(100)
+                var attempt = 0
                 while !Task.isCancelled {
+                    attempt += 1
                     do {
-                        try await reporter.report(report)
+                        try await Self.attempt(within: attemptTimeout) { try await reporter.report(report) }
                         return true
                     } catch {
+                        if Task.isCancelled { return false }
+                        logger.warning(
+                            "the final status report failed; resending",
+                            metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                         do { try await Task.sleep(for: delay) } catch { return false }
                         delay = min(delay * 2, .seconds(2))
                     }
@@ -150,6 +160,23 @@ actor ProgressPublisher: TrainingObserver {
         } else {
             logger.warning("the final status could not be reported", metadata: ["timeout": "\(timeout)"])
         }
+    }
+
+    /// Runs `operation`, cancelling it and throwing `ReportTimeout` when it takes longer than `limit`.
+    private static func attempt(
+        within limit: Duration, _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await operation(); return true }
+            group.addTask { try await Task.sleep(for: limit); return false }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw ReportTimeout(limit: limit) }
+        }
+    }
+
+    struct ReportTimeout: Error, CustomStringConvertible {
+        var limit: Duration
+        var description: String { "no answer within \(limit)" }
     }
 
     /// This rank's heartbeat as of now, or nil when it does not beat.

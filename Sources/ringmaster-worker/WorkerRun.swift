@@ -193,7 +193,8 @@ enum WorkerRun {
             return nil
         }
         do {
-            let client = try KubernetesClient.automatic(options: ClientOptions(logger: logger))
+            // Status patches are small: an answer that takes longer than 10 s is not coming.
+            let client = try KubernetesClient.automatic(options: ClientOptions(requestTimeout: .seconds(10), logger: logger))
             logger.info("reporting to the TrainingJob status", metadata: ["server": "\(client.config.server)"])
             return TrainingJobStatusReporter(client: client, name: environment.jobName, namespace: environment.jobNamespace)
         } catch {

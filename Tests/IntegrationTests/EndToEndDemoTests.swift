@@ -28,7 +28,7 @@ extension EndToEndFaultTests {
             #expect(output.contains("export KUBECONFIG=\(dataDirectory.path)/kubeconfig"))
             #expect(output.contains("kubectl get tj -w"))
             #expect(output.contains("phase:          Succeeded"), "\(output)")
-            #expect(output.contains("test accuracy:"))
+            #expect(output.contains("test accuracy:"), "\(output)\n--- worker logs\n\(Self.workerLogs(under: dataDirectory))")
             #expect(output.contains("restarts:       0"))
             // One line per state change, not a wall of logs.
             #expect(output.split(separator: "\n").count < 40, "\(output)")
@@ -60,6 +60,19 @@ extension EndToEndFaultTests {
             #expect(result.status == 1, "\(result.combinedOutput)")
             #expect(result.standardOutput.contains("phase:          Failed"), "\(result.standardOutput)")
             #expect(result.standardError.contains(missing), "\(result.standardError)")
+        }
+
+        /// The last lines of every container log the demo's cluster kept, for a failure's message.
+        static func workerLogs(under dataDirectory: URL) -> String {
+            let pods = dataDirectory.appendingPathComponent("pods")
+            guard let walker = FileManager.default.enumerator(at: pods, includingPropertiesForKeys: nil) else { return "" }
+            return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "log" }
+                .sorted { $0.path < $1.path }
+                .map { file in
+                    let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+                    return "--- \(file.path)\n" + text.split(separator: "\n").suffix(30).joined(separator: "\n")
+                }
+                .joined(separator: "\n")
         }
 
         /// Live processes whose command line or environment contains `text`.

@@ -31,19 +31,22 @@ public struct ContainerLaunch: Sendable, Hashable {
     }
 
     /// The Pod's sandbox as a container sees it: its network namespace, its
-    /// hostname (a UTS namespace of the container's own), and its hosts file
-    /// at `/etc/hosts`.
+    /// hostname (a UTS namespace of the container's own), its hosts file at
+    /// `/etc/hosts` and its resolver configuration at `/etc/resolv.conf`.
     public struct Isolation: Sendable, Hashable {
         /// The network namespace to join (`/run/netns/<name>`).
         public var networkNamespace: String
         public var hostname: String
         /// The host file shown at `/etc/hosts`.
         public var hostsFile: String
+        /// The file shown at `/etc/resolv.conf` (see `HostsFile.resolverText`).
+        public var resolverFile: String
 
-        public init(networkNamespace: String, hostname: String, hostsFile: String) {
+        public init(networkNamespace: String, hostname: String, hostsFile: String, resolverFile: String) {
             self.networkNamespace = networkNamespace
             self.hostname = hostname
             self.hostsFile = hostsFile
+            self.resolverFile = resolverFile
         }
     }
 
@@ -180,6 +183,7 @@ public struct ContainerLaunchBuilder: Sendable {
         if let isolation {
             bindMounts = mounts.reversed().map { .init(source: $0.hostPath, target: $0.mountPath, readOnly: $0.readOnly) }
             bindMounts.append(.init(source: isolation.hostsFile, target: "/etc/hosts"))
+            bindMounts.append(.init(source: isolation.resolverFile, target: "/etc/resolv.conf"))
             mounts = []
         }
         if let serviceAccountDirectory {

@@ -69,6 +69,39 @@ public struct HostsFile: Sendable {
         directory.appendingPathComponent(".pods").appendingPathComponent(uid.isEmpty ? "unknown" : uid)
     }
 
+    /// What a Pod in its own namespaces sees at `/etc/resolv.conf`.
+    ///
+    /// The local cluster has no DNS server, and no nameserver is reachable
+    /// from a Pod's network, so the resolver asks the Pod's own loopback,
+    /// where nothing listens: a name or address that `/etc/hosts` cannot
+    /// answer fails at once. With the machine's nameserver instead, every
+    /// such lookup (torch's reverse lookup of each peer, for one) would wait
+    /// for an answer that never comes, seconds each.
+    public static let resolverText = """
+        # The local cluster has no DNS server: Pod and Service names are in /etc/hosts.
+        # Nothing listens on the Pod's loopback port 53, so other lookups fail at once.
+        nameserver 127.0.0.1
+        options timeout:1 attempts:1
+
+        """
+
+    /// Writes `resolverText` to the file every Pod in its own namespaces
+    /// shares at `/etc/resolv.conf` (read-only), unless it holds that text
+    /// already; returns its path.
+    @discardableResult
+    public func writeResolverFile() throws(NodeAgentError) -> URL {
+        // ".resolv.conf" cannot be a namespace's name, so it never meets a namespace's file.
+        let file = directory.appendingPathComponent(".resolv.conf")
+        if let current = try? String(contentsOf: file, encoding: .utf8), current == Self.resolverText { return file }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(Self.resolverText.utf8).write(to: file, options: .atomic)
+        } catch {
+            throw NodeAgentError(.fileSystem, "cannot write \(file.path): \(error)")
+        }
+        return file
+    }
+
     /// A Pod's `/etc/hosts`: localhost, the Pod's own address and hostname,
     /// then its namespace's Pods, as the kubelet writes it with cluster DNS
     /// standing behind.

@@ -264,9 +264,10 @@ actor PodWorker {
                 var isolation: ContainerLaunch.Isolation?
                 if let network = configuration.podNetwork {
                     if sandbox == nil { sandbox = try PodSandbox.create(address: podIP, network: network) }
+                    let names = HostsFile(directory: hostsDirectory)
                     isolation = ContainerLaunch.Isolation(
                         networkNamespace: sandbox!.path, hostname: Self.hostname(of: pod),
-                        hostsFile: HostsFile(directory: hostsDirectory).podFile(uid: uid).path)
+                        hostsFile: names.podFile(uid: uid).path, resolverFile: try names.writeResolverFile().path)
                 }
                 let canBindMount = PrivateMountNamespace.availability == .available
                 if token != nil, configuration.podNetwork == nil, case .unavailable(let reason) = PrivateMountNamespace.availability {

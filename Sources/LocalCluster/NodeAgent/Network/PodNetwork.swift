@@ -86,6 +86,12 @@ public final class PodNetwork: Sendable {
             do {
                 try network.removeLeftovers()
                 try IPCommand.run(["link", "add", bridge, "type", "bridge"])
+                // A bridge whose address nobody set takes the lowest of its
+                // ports' addresses, so it would change whenever a Pod's veth
+                // comes or goes, and every other Pod's cached neighbour entry
+                // for the gateway (the API server) would point at an address
+                // that no longer answers until it expires. A set address stays.
+                try IPCommand.run(["link", "set", bridge, "address", network.bridgeMACAddress])
                 try IPCommand.run(["addr", "add", "\(network.gateway)/\(network.prefixLength)", "dev", bridge])
                 try IPCommand.run(["link", "set", bridge, "up"])
             } catch {
@@ -95,6 +101,12 @@ public final class PodNetwork: Sendable {
             return network
         }
         throw NodeAgentError(.addressesExhausted, "all \(blockCount) Pod networks of 10.244.0.0/14 are in use on this machine")
+    }
+
+    /// The bridge's fixed hardware address: locally administered, unicast,
+    /// and unique on the machine because the block index is.
+    public var bridgeMACAddress: String {
+        String(format: "02:72:6d:62:%02x:%02x", (index >> 8) & 0xff, index & 0xff)
     }
 
     /// Removes the bridge and every Pod namespace of the block, and frees the block.

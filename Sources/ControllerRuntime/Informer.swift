@@ -36,7 +36,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
         var resourceVersion: String?
         var subscribers: [Int: AsyncStream<InformerEvent<Object>>.Continuation] = [:]
         var nextSubscriber = 0
-        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        var syncWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextSyncWaiter = 0
         var lists = 0
         var watches = 0
     }
@@ -80,15 +81,26 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     /// How many lists and watches were started (for tests and diagnostics).
     public var requestCounts: (lists: Int, watches: Int) { state.withLock { ($0.lists, $0.watches) } }
 
-    /// Suspends until the first list has been stored.
+    /// Suspends until the first list has been stored, or until the calling
+    /// task is cancelled (check `hasSynced`, or for cancellation, after it
+    /// returns): a resource the server does not serve yet (a CRD not
+    /// installed) must not keep a stopping manager waiting.
     public func waitForSync() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.synced { return true }
-                state.syncWaiters.append(continuation)
-                return false
+        let id = state.withLock { state -> Int in
+            defer { state.nextSyncWaiter += 1 }
+            return state.nextSyncWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.synced || Task.isCancelled { return true }
+                    state.syncWaiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.syncWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 
@@ -193,7 +205,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
             state.resourceVersion = list.metadata.resourceVersion
             state.synced = true
             defer { state.syncWaiters.removeAll() }
-            return state.syncWaiters
+            return Array(state.syncWaiters.values)
         }
         var events: [InformerEvent<Object>] = changes.added.map { .added($0) }
         events += changes.updated.map { .updated(old: $0.old, new: $0.new) }

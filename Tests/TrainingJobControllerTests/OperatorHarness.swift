@@ -34,7 +34,10 @@ final class OperatorHarness: @unchecked Sendable {
     /// The PyTorch example's image: runs on the host's root filesystem (its command as given).
     static let pytorchImage = "ringmaster-examples/pytorch-ddp:latest"
 
-    static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 3, terminationGracePeriodSeconds: 2)
+    /// The peer timeout is long enough for a loaded machine: a test that
+    /// needs a dead peer noticed kills its process, which the survivors see
+    /// as a closed connection at once, not as a timeout.
+    static let settings = WorkerPodSettings(progressIntervalSeconds: 0.3, peerTimeoutSeconds: 30, terminationGracePeriodSeconds: 2)
 
     /// - Parameters:
     ///   - gpus: `nvidia.com/gpu` capacity of the node.

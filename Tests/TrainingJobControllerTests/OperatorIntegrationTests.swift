@@ -22,8 +22,10 @@ import TrainingJobController
             #expect(status.completionTime != nil && status.startTime != nil)
             #expect(status.metrics?.testAccuracy != nil)
             #expect(status.conditionRuleViolation == nil)
-            let reasons = Set(try await harness.events(of: "ok").compactMap(\.reason))
-            #expect(reasons.isSuperset(of: ["Created", "Started", "Succeeded"]), "\(reasons)")
+            // The operator records events after the status patch that the wait above saw.
+            try await harness.eventually("the Created, Started and Succeeded events") {
+                Set(try await harness.events(of: "ok").compactMap(\.reason)).isSuperset(of: ["Created", "Started", "Succeeded"])
+            }
             // TTL: the job goes, and with it every child it owns.
             try await harness.waitFor("ok", timeout: .seconds(20), "deletion after the TTL") { $0 == nil }
             try await harness.eventually("children garbage-collected") {
@@ -140,8 +142,9 @@ import TrainingJobController
             let resumed = try await harness.waitFor("pause", timeout: .seconds(20), "resumed") { $0?.status?.phase == .pending }
             #expect(resumed?.status?.condition(.suspended)?.status == ConditionStatus.false)
             try await harness.eventually("workers recreated") { try await harness.pods(of: "pause").count == 2 }
-            let reasons = Set(try await harness.events(of: "pause").compactMap(\.reason))
-            #expect(reasons.isSuperset(of: ["Suspended", "Resumed"]))
+            try await harness.eventually("the Suspended and Resumed events") {
+                Set(try await harness.events(of: "pause").compactMap(\.reason)).isSuperset(of: ["Suspended", "Resumed"])
+            }
             // Deleting the job leaves nothing behind.
             try await harness.client.resource(TrainingJob.self).delete("pause", in: "default")
             try await harness.eventually("no orphans") {

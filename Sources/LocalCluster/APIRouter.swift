@@ -74,7 +74,7 @@ final class APIRouter: @unchecked Sendable {
         switch segments.first {
         case "version": return .json(Discovery.version())
         case "healthz", "readyz", "livez": return .full(code: 200, contentType: "text/plain", body: Data("ok".utf8))
-        case "openapi": return try openAPI(Array(segments.dropFirst()))
+        case "openapi": return try openAPI(Array(segments.dropFirst()), accept: request.accept)
         case "api":
             if segments.count == 1 { return discovery.root(core: true, accept: request.accept) }
             guard segments[1] == "v1" else { throw notFound() }
@@ -97,10 +97,12 @@ final class APIRouter: @unchecked Sendable {
         }
     }
 
-    private func openAPI(_ rest: [String]) throws -> APIResponse {
+    private func openAPI(_ rest: [String], accept: String) throws -> APIResponse {
         let document = OpenAPIDocuments(types: state.allTypes())
         switch rest.first {
-        case "v2": return .json(document.v2())
+        case "v2" where rest.count == 1 && OpenAPIV2Protobuf.isRequested(by: accept):
+            return .full(code: 200, contentType: OpenAPIV2Protobuf.contentType, body: OpenAPIV2Protobuf.encode(document.v2()))
+        case "v2" where rest.count == 1: return .json(document.v2())
         case "v3":
             if rest.count == 1 { return .json(document.v3Index()) }
             let groupVersion = rest.dropFirst().joined(separator: "/")

@@ -64,7 +64,7 @@ struct OpenAPIDocuments {
         // One PATCH operation per kind, declaring the `fieldValidation`
         // parameter: kubectl reads it to decide that the server validates
         // fields itself (otherwise it falls back to client-side validation
-        // against a protobuf /openapi/v2, which this server does not serve).
+        // against /openapi/v2).
         var paths: [String: JSONValue] = [:]
         for type in served {
             let prefix = type.group.isEmpty ? "/api/\(type.version)" : "/apis/\(type.group)/\(type.version)"

@@ -58,6 +58,31 @@ import Testing
         try await cluster.shutdown()
     }
 
+    /// Before its CRD is installed, kubectl looks for the kind in /openapi/v3,
+    /// then in the protobuf /openapi/v2, and then says what is missing.
+    @Test func applyingAKindWhoseCRDIsMissingSaysSo() async throws {
+        let cluster = try await LocalClusterFixture.start()
+        let result = try await Self.kubectl(cluster, ["apply", "-f", Self.samplePath], allowFailure: true)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(#"no matches for kind "TrainingJob" in version "ringmaster.dev/v1alpha1""#),
+                "\(result.standardError)")
+        #expect(result.standardError.contains("ensure CRDs are installed first"), "\(result.standardError)")
+        try await cluster.shutdown()
+    }
+
+    /// `--output=plaintext-openapiv2` reads the protobuf /openapi/v2: the
+    /// CRD's schema, descriptions and all, comes through it.
+    @Test func explainFromTheProtobufOpenAPIV2Document() async throws {
+        let cluster = try await Self.startWithCRD()
+        try await Self.kubectl(cluster, ["get", "trainingjobs"])
+        let explain = try await Self.kubectl(cluster, ["explain", "trainingjobs.spec.workers", "--output=plaintext-openapiv2"])
+        #expect(explain.standardOutput.contains("FIELD:    workers <integer>"), "\(explain.standardOutput)")
+        #expect(explain.standardOutput.contains("Number of worker Pods"), "\(explain.standardOutput)")
+        let spec = try await Self.kubectl(cluster, ["explain", "trainingjobs.spec", "--output=plaintext-openapiv2"])
+        #expect(spec.standardOutput.contains("hyperparameters"), "\(spec.standardOutput)")
+        try await cluster.shutdown()
+    }
+
     @Test func invalidTrainingJobIsRejectedWithTheSchemaMessage() async throws {
         let cluster = try await Self.startWithCRD()
         let bad = """

@@ -112,8 +112,12 @@ public final class LocalClusterFixture: Sendable {
         return url.path
     }
 
-    /// The environment for running `kubectl` against this cluster.
-    public var kubectlEnvironment: [String: String] { ["KUBECONFIG": kubeconfigPath] }
+    /// The environment for running `kubectl` or `helm` against this cluster:
+    /// its kubeconfig, and a discovery cache of its own (a shared one, keyed
+    /// by address, could hold what another test's server on the same port served).
+    public var kubectlEnvironment: [String: String] {
+        ["KUBECONFIG": kubeconfigPath, "KUBECACHEDIR": dataDirectory.appendingPathComponent("kubectl-cache").path]
+    }
 
     /// Stops the server and removes the data directory.
     public func shutdown() async throws {

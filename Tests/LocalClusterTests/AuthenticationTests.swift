@@ -148,7 +148,7 @@ import Testing
         // Another user's kubeconfig is that user to the server.
         let dana = try cluster.writeKubeconfig(named: "dana.kubeconfig", user: "dana", groups: ["team-a"])
         let result = try await ProcessRunner.run(
-            try ExternalTools.kubectl(), ["auth", "whoami", "-o", "json"], environment: ["KUBECONFIG": dana],
+            try ExternalTools.kubectl(), ["auth", "whoami", "-o", "json"], environment: cluster.kubectlEnvironment.merging(["KUBECONFIG": dana]) { $1 },
             currentDirectory: ExternalTools.packageRoot, timeout: .seconds(60))
         #expect(result.status == 0, "\(result.combinedOutput)")
         let danaReview = try JSONDecoder().decode(JSONValue.self, from: Data(result.standardOutput.utf8))

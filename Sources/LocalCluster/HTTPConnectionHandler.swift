@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import NIOCore
 import NIOHTTP1
+import NIOFoundationCompat
 import NIOPosix
 
 /// One HTTP/1.1 connection of the local API server: collects each request,

@@ -33,6 +33,16 @@ public enum ExternalTools {
         try locate("RINGMASTER_PYTHON", candidates: [".tools/venv/bin/python3"])
     }
 
+    /// `promtool` from Debian's `prometheus` package.
+    public static func promtool() throws -> String {
+        if let override = ProcessInfo.processInfo.environment["RINGMASTER_PROMTOOL"], !override.isEmpty { return override }
+        let path = "/usr/bin/promtool"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MissingToolError(name: "promtool", hint: "run `make deps` (it installs Debian's prometheus package), or set RINGMASTER_PROMTOOL")
+        }
+        return path
+    }
+
     /// The directory holding the built executables (`ringmaster`,
     /// `ringmaster-worker`, `ringmaster-operator`) of the current build.
     public static func productsDirectory() throws -> URL {

@@ -56,8 +56,6 @@ public enum TrainingJobReason {
     /// Failed or Restarting: a rule of `spec.runPolicy.failurePolicy` matched
     /// a worker failure; the message names the rule and the exit code or reason.
     public static let failurePolicyRule = "FailurePolicyRule"
-    /// Failed: a child object could not be created (for example a missing existing claim).
-    public static let childCreationFailed = "ChildCreationFailed"
     /// Suspended: `runPolicy.suspend` is true.
     public static let jobSuspended = "JobSuspended"
     /// Running/Suspended set to False when the job resumes after a suspension.

@@ -393,6 +393,12 @@ public enum TrainingJobSchema {
                     "accuracy": .number("Training accuracy (0 to 1) over the recent steps."),
                     "samplesPerSecond": .number("Training throughput over all workers."),
                     "lastUpdateTime": .string("When this progress was reported (RFC 3339).", format: "date-time"),
+                    "lossDisplay": .string(
+                        "loss rounded to four significant digits, for the LOSS column of kubectl get; written with "
+                            + "loss in every report. Programs read loss."),
+                    "accuracyDisplay": .string(
+                        "accuracy as a percentage with two decimals, for the ACCURACY column of kubectl get; written "
+                            + "with accuracy in every report. Programs read accuracy."),
                 ]),
             "checkpoint": .object(
                 "The newest complete checkpoint.",

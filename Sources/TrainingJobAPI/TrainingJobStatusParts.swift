@@ -1,3 +1,5 @@
+import Foundation
+
 /// `status.workers`: how many worker Pods are in which state.
 public struct WorkerCounts: Codable, Sendable, Hashable {
     /// Pods that exist and have not finished (pending or running).
@@ -52,6 +54,65 @@ public struct TrainingProgress: Codable, Sendable, Hashable {
         self.accuracy = accuracy
         self.samplesPerSecond = samplesPerSecond
         self.lastUpdateTime = lastUpdateTime
+    }
+
+    /// `loss` to four significant digits (`0.4300`, `2.303`, `1.235e+04`), for
+    /// the LOSS printer column; nil when `loss` is unset or not finite.
+    public var lossDisplay: String? { loss.flatMap { Self.fourSignificantDigits($0) } }
+
+    /// `accuracy` as a percentage with two decimals (`84.88%`), for the
+    /// ACCURACY printer column; nil when `accuracy` is unset or not finite.
+    public var accuracyDisplay: String? { accuracy.flatMap { Self.percentage($0) } }
+
+    /// Rounds to four significant digits, as a decimal for magnitudes from
+    /// 1e-4 to below 1e4 and in exponent form outside it.
+    public static func fourSignificantDigits(_ value: Double) -> String? {
+        guard value.isFinite else { return nil }
+        if value == 0 { return "0.000" }
+        // Exponent form rounds once and gives the exponent after rounding
+        // (9.99996 is 1.000e+01), so the decimal form rounds at the same digit.
+        let scientific = String(format: "%.3e", value)
+        guard let exponent = scientific.split(separator: "e").last.flatMap({ Int($0) }) else { return scientific }
+        guard (-4...3).contains(exponent) else { return scientific }
+        return String(format: "%.\(3 - exponent)f", value)
+    }
+
+    /// `0.8488` as `84.88%`.
+    public static func percentage(_ ratio: Double) -> String? {
+        guard ratio.isFinite else { return nil }
+        return String(format: "%.2f%%", ratio * 100)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case epoch, totalEpochs, step, loss, accuracy, samplesPerSecond, lastUpdateTime
+        /// Written from `loss` and `accuracy` on every encoding, never read back:
+        /// a report carries the numbers and their column text together, so
+        /// `kubectl get -w` never shows one without the other.
+        case lossDisplay, accuracyDisplay
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decodeIfPresent(Int.self, forKey: .epoch)
+        totalEpochs = try c.decodeIfPresent(Int.self, forKey: .totalEpochs)
+        step = try c.decodeIfPresent(Int.self, forKey: .step)
+        loss = try c.decodeIfPresent(Double.self, forKey: .loss)
+        accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy)
+        samplesPerSecond = try c.decodeIfPresent(Double.self, forKey: .samplesPerSecond)
+        lastUpdateTime = try c.decodeIfPresent(String.self, forKey: .lastUpdateTime)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(epoch, forKey: .epoch)
+        try c.encodeIfPresent(totalEpochs, forKey: .totalEpochs)
+        try c.encodeIfPresent(step, forKey: .step)
+        try c.encodeIfPresent(loss, forKey: .loss)
+        try c.encodeIfPresent(accuracy, forKey: .accuracy)
+        try c.encodeIfPresent(samplesPerSecond, forKey: .samplesPerSecond)
+        try c.encodeIfPresent(lastUpdateTime, forKey: .lastUpdateTime)
+        try c.encodeIfPresent(lossDisplay, forKey: .lossDisplay)
+        try c.encodeIfPresent(accuracyDisplay, forKey: .accuracyDisplay)
     }
 }
 

@@ -6,7 +6,8 @@ import TrainingJobAPI
 /// Registers the TrainingJob controller with a `Manager`: the informers it
 /// reads (TrainingJobs, and of every kind of child the objects labelled
 /// `ringmaster.dev/job-name`) and a controller fed by the
-/// jobs and by changes of the children they control.
+/// jobs and by changes of the children they control; and the per-job series
+/// of `/metrics` (`TrainingJobStatusMetrics`, from the job cache).
 public enum TrainingJobControllerSetup {
     @discardableResult
     public static func register(
@@ -44,6 +45,8 @@ public enum TrainingJobControllerSetup {
             ],
             maxConcurrentReconciles: maxConcurrentReconciles, clock: manager.clock, logger: logger)
         manager.add(controller)
+        manager.addCollector(TrainingJobStatusMetrics(jobs: jobs.store, clock: manager.clock))
+        manager.describeMetrics(TrainingJobMetrics.help)
         return controller
     }
 }

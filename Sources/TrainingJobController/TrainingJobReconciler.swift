@@ -90,7 +90,7 @@ public struct TrainingJobReconciler: Reconciler {
             events.append(PlannedEvent(.warning, failure.reason, failure.message))
         }
         await self.events.record(events, about: job, now: now)
-        metrics.record(plan.transitions, namespace: namespace ?? "", restartCount: plan.status.restartCount ?? 0)
+        metrics.record(plan.transitions, job: job, status: plan.status, now: now)
         if let failure = failures.first {
             throw ChildWriteError(message: failure.message)
         }

@@ -79,7 +79,10 @@ struct OperatorCommand: AsyncParsableCommand {
         options.bootstrapLogging()
         let logger = Logger(label: "ringmaster.operator")
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = TrainingJobMetrics.durationHistogramBuckets
+        factory.valueHistogramBuckets = TrainingJobMetrics.valueHistogramBuckets
+        MetricsSystem.bootstrap(factory)
         let manager = try Manager(options: options, registry: registry, logger: logger)
         TrainingJobControllerSetup.register(
             in: manager,

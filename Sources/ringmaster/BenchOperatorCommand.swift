@@ -16,9 +16,12 @@ import TrainingJobController
 ///    TrainingJobs are created (`--concurrency` at a time) and the clock runs
 ///    until all N*W worker Pods exist, then until every child exists (per job
 ///    a Service, Secret, ServiceAccount, Role, RoleBinding,
-///    PersistentVolumeClaim and W Pods). Then the operator's `/metrics` and
-///    its peak RSS (`VmHWM` of `/proc/<pid>/status`) are read and it is
-///    stopped, so the next phase runs without its watches.
+///    PersistentVolumeClaim and W Pods). Then the operator's `/metrics` is
+///    read 20 times, one after another, timing each answer, with its RSS
+///    (`VmRSS`) before the first and after the last (what serving the per-job
+///    series of N jobs costs); then its peak RSS (`VmHWM` of
+///    `/proc/<pid>/status`), and it is stopped, so the next phase runs
+///    without its watches.
 /// 2. Raw: one client creates the same children of N jobs (built by the same
 ///    planner, without ownerReferences so that the garbage collector leaves
 ///    them alone) with the same concurrency shape: `--concurrency` jobs at a
@@ -133,6 +136,12 @@ struct BenchOperatorCommand: AsyncParsableCommand {
             + "(estimated from the operator's controller_runtime_reconcile_time_seconds buckets)")
         print("queue wait p50=\(milliseconds(queue?.quantile(0.5))) p99=\(milliseconds(queue?.quantile(0.99))) (workqueue_queue_duration_seconds buckets)")
         print("operator peak RSS (VmHWM of pid \(operatorRun.pid)): \(operatorRun.peakKilobytes / 1024) MB; RSS when ready, before the jobs: \(operatorRun.idleKilobytes / 1024) MB")
+        let scrapes = operatorRun.scrapes
+        let sorted = scrapes.latencies.sorted()
+        print(String(format: "/metrics with %d jobs: %d bytes, %d per-job series; %d scrapes: p50 %.1f ms, max %.1f ms; operator RSS %.1f MB before the first, %.1f MB after the last (%+.1f MB)",
+                     jobs, scrapes.bytes, scrapes.jobSeries, sorted.count, sorted[sorted.count / 2].seconds * 1000, sorted.last!.seconds * 1000,
+                     Double(scrapes.rssBeforeKilobytes) / 1024, Double(scrapes.rssAfterKilobytes) / 1024,
+                     Double(scrapes.rssAfterKilobytes - scrapes.rssBeforeKilobytes) / 1024))
         if let server = Self.ownPeakKilobytes() {
             print("benchmark process peak RSS (API server and benchmark client): \(server / 1024) MB")
         }
@@ -146,6 +155,17 @@ struct BenchOperatorCommand: AsyncParsableCommand {
         var pid: Int32
         var idleKilobytes: Int
         var peakKilobytes: Int
+        var scrapes: Scrapes
+    }
+
+    /// Repeated reads of `/metrics` once every child exists.
+    struct Scrapes {
+        var latencies: [Duration]
+        var bytes: Int
+        /// Sample lines of the per-job families (`ringmaster_trainingjob_*{...trainingjob=...}`).
+        var jobSeries: Int
+        var rssBeforeKilobytes: Int
+        var rssAfterKilobytes: Int
     }
 
     private func runOperatorPhase(client: KubernetesClient, clock: ContinuousClock, operatorProcess: BenchOperatorProcess,
@@ -173,13 +193,24 @@ struct BenchOperatorCommand: AsyncParsableCommand {
             }
             return result!
         }
-        let metrics = try await operatorProcess.metrics()
+        let rssBefore = try operatorProcess.memoryKilobytes("VmRSS")
+        var latencies: [Duration] = []
+        var metrics = ""
+        for _ in 0..<20 {
+            let started = clock.now
+            metrics = try await operatorProcess.metrics()
+            latencies.append(clock.now - started)
+        }
+        let rssAfter = try operatorProcess.memoryKilobytes("VmRSS")
+        let jobSeries = metrics.split(separator: "\n").filter { $0.hasPrefix("ringmaster_trainingjob_") && $0.contains("trainingjob=\"") }.count
+        let scrapes = Scrapes(latencies: latencies, bytes: metrics.utf8.count, jobSeries: jobSeries,
+                              rssBeforeKilobytes: rssBefore, rssAfterKilobytes: rssAfter)
         let peak = try operatorProcess.memoryKilobytes("VmHWM")
         return OperatorRun(
             podsExist: podsExist, allExist: allExist,
             reconcileHistogram: PrometheusHistogram.parse(metrics, name: "controller_runtime_reconcile_time_seconds", labels: ["controller": "trainingjob"]),
             queueHistogram: PrometheusHistogram.parse(metrics, name: "workqueue_queue_duration_seconds", labels: ["name": "trainingjob"]),
-            pid: operatorProcess.pid, idleKilobytes: idleKilobytes, peakKilobytes: peak)
+            pid: operatorProcess.pid, idleKilobytes: idleKilobytes, peakKilobytes: peak, scrapes: scrapes)
     }
 
     /// Polls the counts of every child kind in `bench` (a list with `limit=1`

@@ -34,8 +34,9 @@ final class DemoProgressRenderer: Sendable {
         let epoch = progress?.epoch.map { "\($0)/\(progress?.totalEpochs ?? job.spec.hyperparameters.epochs)" } ?? "-"
         let restarts = "\(status.restartCount ?? 0)"
         let step = progress?.step.map(String.init) ?? "-"
-        let loss = progress?.loss.map { String(format: "%.4f", $0) } ?? "-"
-        let accuracy = progress?.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+        // The same text as kubectl's LOSS and ACCURACY columns.
+        let loss = progress?.lossDisplay ?? "-"
+        let accuracy = progress?.accuracyDisplay ?? "-"
         let seconds = Int((ContinuousClock.now - started).components.seconds)
         let time = String(format: "%d:%02d", seconds / 60, seconds % 60)
         let major = [phase, ready, epoch, restarts].joined(separator: "|")

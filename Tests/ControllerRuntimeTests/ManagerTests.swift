@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ControllerRuntime
 import Foundation
 import KubeClient
+import NIOCore
 import RingmasterTesting
 import Testing
 

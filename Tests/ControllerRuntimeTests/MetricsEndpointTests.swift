@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ControllerRuntime
 import Foundation
 import KubeClient
+import NIOCore
 import Metrics
 import Prometheus
 import RingmasterTesting
@@ -127,6 +128,67 @@ import Testing
                 #expect((value("rest_client_requests_total", ["code": "200", "method": "GET"]) ?? 0) >= 1)
                 for sample in samples where sample.name == "rest_client_requests_total" {
                     #expect(Set(sample.labels.keys) == ["code", "method"], "labels of \(sample)")
+                }
+            }
+        } catch {
+            try? await cluster.shutdown()
+            throw error
+        }
+        try await cluster.shutdown()
+    }
+
+    /// Reconciles nothing (no ConfigMap carries its label): the series must
+    /// be there anyway, at zero, as controller-runtime initialises them.
+    struct IdleReconciler: Reconciler {
+        func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult { .done }
+    }
+
+    @Test func controllerSeriesStartAtZeroBeforeAnyReconcile() async throws {
+        let registry = Self.registry
+        let cluster = try await LocalClusterFixture.start()
+        do {
+            let client = try KubernetesClient(config: KubeConfig.load(kubeconfigPath: cluster.kubeconfigPath),
+                                              options: ClientOptions(qps: nil))
+            let controllerName = "idle-at-start"
+            let manager = try Manager(
+                options: ManagerOptions(
+                    metricsBindAddress: "127.0.0.1:0", healthProbeBindAddress: "0", namespace: "default", syncPeriod: nil),
+                client: client, registry: registry)
+            manager.add(Controller(
+                name: controllerName, reconciler: IdleReconciler(),
+                sources: [.primary(manager.informer(for: ConfigMap.self, labelSelector: "example.com/none=at-all"))],
+                maxConcurrentReconciles: 3))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await manager.run() }
+                try await waitUntil("metrics server") { await manager.metricsServerPort() != nil }
+                let port = await manager.metricsServerPort()!
+                func scrape() async throws -> String {
+                    let response = try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5))
+                    return String(buffer: try await response.body.collect(upTo: 16 << 20))
+                }
+                // The controller sets its series as it starts, before its informer syncs.
+                try await waitUntil("the controller started") {
+                    guard manager.isReady else { return false }
+                    return try await scrape().contains("controller_runtime_max_concurrent_reconciles{controller=\"\(controllerName)\"}")
+                }
+                let body = try await scrape()
+                group.cancelAll()
+                let samples = try Self.parse(body).filter { $0.labels["controller"] == controllerName }
+                func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+                    samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
+                }
+                for result in ["success", "error", "requeue", "requeue_after"] {
+                    #expect(value("controller_runtime_reconcile_total", ["result": result]) == 0, "result=\(result)")
+                }
+                #expect(value("controller_runtime_reconcile_errors_total") == 0)
+                #expect(value("controller_runtime_terminal_reconcile_errors_total") == 0)
+                #expect(value("controller_runtime_max_concurrent_reconciles") == 3)
+                #expect(value("controller_runtime_active_workers") == 0)
+                #expect(value("controller_runtime_reconcile_time_seconds_count") == 0)
+                // Each family is described.
+                for family in ["controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total", "workqueue_depth"] {
+                    #expect(body.contains("# HELP \(family) "), "no help for \(family)")
                 }
             }
         } catch {

@@ -9,6 +9,8 @@ struct ChartScenario: Sendable, CustomTestStringConvertible {
     var replicas: Int
     var watchNamespace: String?
     var serviceMonitor: Bool
+    var prometheusRule = false
+    var dashboard = false
 
     var testDescription: String { name }
 
@@ -21,6 +23,11 @@ struct ChartScenario: Sendable, CustomTestStringConvertible {
             name: "metrics and ServiceMonitor", values: ["--set", "metrics.service.enabled=true", "--set", "metrics.serviceMonitor.enabled=true"],
             replicas: 1, watchNamespace: nil, serviceMonitor: true),
         ChartScenario(name: "two replicas", values: ["--set", "replicaCount=2"], replicas: 2, watchNamespace: nil, serviceMonitor: false),
+        ChartScenario(
+            name: "ServiceMonitor, alerts and dashboard",
+            values: ["--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.prometheusRule.enabled=true",
+                     "--set", "grafana.dashboard.enabled=true"],
+            replicas: 1, watchNamespace: nil, serviceMonitor: true, prometheusRule: true, dashboard: true),
     ]
 }
 
@@ -46,10 +53,11 @@ struct ChartTests {
         #expect((report["errors"] as? [Any])?.isEmpty == true, "\(report["errors"] ?? "")")
         let documents = try #require(report["documents"] as? [[String: Any]])
         #expect(documents.count == (try ChartRendering.documents(in: rendered)).count)
-        // Only the ServiceMonitor, a Prometheus Operator kind, is checked by the
-        // script's own schema; everything else by the Kubernetes schemas.
-        let custom = documents.filter { $0["schema"] as? String == "custom" }.map(\.kind)
-        #expect(custom == (scenario.serviceMonitor ? ["ServiceMonitor"] : []))
+        // Only the Prometheus Operator kinds are checked by the script's own
+        // schemas; everything else by the Kubernetes schemas.
+        let custom = documents.filter { $0["schema"] as? String == "custom" }.compactMap { $0["kind"] as? String }
+        #expect(Set(custom) == Set((scenario.serviceMonitor ? ["ServiceMonitor"] : []) + (scenario.prometheusRule ? ["PrometheusRule"] : [])))
+        #expect(custom.count == Set(custom).count)
         let version = try #require(report["kubernetesVersion"] as? String)
         #expect(version.hasPrefix("1."), "validated against Kubernetes \(version)")
     }
@@ -61,6 +69,8 @@ struct ChartTests {
         #expect(kinds["Deployment"] == 1)
         #expect(kinds["Service"] == 1)
         #expect(kinds["ServiceMonitor"] == (scenario.serviceMonitor ? 1 : nil))
+        #expect(kinds["PrometheusRule"] == (scenario.prometheusRule ? 1 : nil))
+        #expect(kinds["ConfigMap"] == (scenario.dashboard ? 1 : nil))
         #expect(kinds["PodDisruptionBudget"] == (scenario.replicas > 1 ? 1 : nil))
         if let namespace = scenario.watchNamespace {
             // Namespaced mode grants nothing cluster-wide.
@@ -175,6 +185,54 @@ struct ChartTests {
         #expect(!documents.contains { $0.name.hasSuffix("leader-election") })
     }
 
+    @Test("the dashboard ConfigMap is labelled for Grafana's sidecar and holds dashboards/ringmaster.json as it is")
+    func dashboardConfigMap() async throws {
+        let documents = try ChartRendering.documents(in: try await ChartRendering.template([
+            "--set", "grafana.dashboard.enabled=true", "--set", "grafana.dashboard.annotations.grafana_folder=ML",
+        ]))
+        let map = try #require(documents.first { $0.kind == "ConfigMap" })
+        #expect(map.labels["grafana_dashboard"] == "1")
+        #expect((map.value(at: "metadata.annotations") as? [String: Any])?["grafana_folder"] as? String == "ML")
+        let embedded = try #require((map.value(at: "data") as? [String: Any])?["ringmaster.json"] as? String)
+        let file = try String(contentsOf: ChartRendering.chartDirectory.appendingPathComponent("dashboards/ringmaster.json"), encoding: .utf8)
+        #expect(embedded == file.trimmingCharacters(in: .newlines))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(embedded.utf8)) as? [String: Any])
+        #expect(dashboard["uid"] as? String == "ringmaster-overview")
+        #expect(((dashboard["panels"] as? [Any])?.count ?? 0) > 10)
+    }
+
+    @Test("the PrometheusRule selects the operator by the ServiceMonitor's job label and the release namespace")
+    func prometheusRuleSelectors() async throws {
+        let documents = try ChartRendering.documents(in: try await ChartRendering.template([
+            "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.prometheusRule.enabled=true",
+            "--set", "metrics.prometheusRule.stalledAfterSeconds=1800", "--set", "metrics.prometheusRule.alertLabels.team=ml",
+        ]))
+        let rule = try #require(documents.first { $0.kind == "PrometheusRule" })
+        let groups = try #require(rule.value(at: "spec.groups") as? [[String: Any]])
+        let rules = groups.flatMap { $0["rules"] as? [[String: Any]] ?? [] }
+        let alerts = Dictionary(uniqueKeysWithValues: rules.compactMap { rule in (rule["alert"] as? String).map { ($0, rule) } })
+        #expect(Set(alerts.keys) == [
+            "RingmasterTrainingJobStalled", "RingmasterTrainingJobFailed", "RingmasterTrainingJobRestartsClimbing",
+            "RingmasterOperatorDown", "RingmasterOperatorNotLeading", "RingmasterOperatorReconcileErrors",
+        ])
+        #expect(alerts["RingmasterTrainingJobStalled"]?["expr"] as? String
+                == #"ringmaster_trainingjob_progress_age_seconds{job="ringmaster"} > 1800"#)
+        #expect(alerts["RingmasterOperatorDown"]?["expr"] as? String
+                == #"absent(up{job="ringmaster", namespace="\#(ChartRendering.releaseNamespace)"} == 1)"#)
+        for (name, alert) in alerts {
+            #expect((alert["labels"] as? [String: Any])?["team"] as? String == "ml", "\(name)")
+            #expect((alert["annotations"] as? [String: Any])?["summary"] != nil, "\(name)")
+        }
+        // Without leader election there is no Lease to lose.
+        let single = try ChartRendering.documents(in: try await ChartRendering.template([
+            "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.prometheusRule.enabled=true",
+            "--set", "leaderElection.enabled=false",
+        ]))
+        let singleRules = (single.first { $0.kind == "PrometheusRule" }?.value(at: "spec.groups") as? [[String: Any]] ?? [])
+            .flatMap { $0["rules"] as? [[String: Any]] ?? [] }.compactMap { $0["alert"] as? String }
+        #expect(!singleRules.contains("RingmasterOperatorNotLeading") && singleRules.count == 5)
+    }
+
     @Test("every value in values.yaml has a comment")
     func valuesDocumented() throws {
         let text = try String(contentsOf: ChartRendering.chartDirectory.appendingPathComponent("values.yaml"), encoding: .utf8)
@@ -252,6 +310,12 @@ struct ChartValuesSchemaTests {
         BadValues(
             yaml: "metrics:\n  service:\n    enabled: false\n  serviceMonitor:\n    enabled: true\n",
             message: "at '/metrics/service/enabled': value must be true"),
+        BadValues(
+            yaml: "metrics:\n  prometheusRule:\n    enabled: true\n",
+            message: "at '/metrics/serviceMonitor/enabled': value must be true"),
+        BadValues(yaml: "metrics:\n  prometheusRule:\n    stalledAfterSeconds: 0\n", message: "at '/metrics/prometheusRule/stalledAfterSeconds'"),
+        BadValues(yaml: "metrics:\n  prometheusRule:\n    restartsWindow: hourly\n", message: "at '/metrics/prometheusRule/restartsWindow'"),
+        BadValues(yaml: "grafana:\n  dashboard:\n    label: \"\"\n", message: "at '/grafana/dashboard/label'"),
         // A comparison JSON Schema cannot express, made by the templates.
         BadValues(
             yaml: "replicaCount: 2\npodDisruptionBudget:\n  minAvailable: 2\n",

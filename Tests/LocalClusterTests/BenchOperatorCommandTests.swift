@@ -32,6 +32,9 @@ import Testing
         let rssLine = try #require(lines.first { $0.hasPrefix("operator peak RSS") })
         let peak = rssLine.split(separator: ":").dropFirst().first?.split(separator: " ").first.flatMap { Int($0) }
         #expect((peak ?? 0) > 1, "\(rssLine)")
+        // The per-job series of every job (each Pending: 6 phase series, restarts, workers ready and desired, epochs).
+        let scrapeLine = try #require(lines.first { $0.hasPrefix("/metrics with 6 jobs:") }, "\(lines)")
+        #expect(scrapeLine.contains(" 60 per-job series; 20 scrapes: p50 "), "\(scrapeLine)")
     }
 
     @Test(arguments: ["ADDED", "MODIFIED", "DELETED"])

@@ -67,8 +67,10 @@ import TrainingJobController
             let row = try #require(rows.dropFirst().first)
             let columns = Dictionary(uniqueKeysWithValues: zip(header, row))
             #expect(columns["EPOCH"] == "2")
-            #expect(columns["LOSS"] == "0.25")
-            #expect(columns["ACCURACY"] == "0.875")
+            #expect(columns["LOSS"] == "0.2500")
+            #expect(columns["ACCURACY"] == "87.50%")
+            // Programs still read the numbers.
+            #expect(progress.lossDisplay == "0.2500" && progress.accuracyDisplay == "87.50%")
 
             // The last line, without its newline, is read when the sidecar stops.
             try harness.releaseFile("byo", named: "release")

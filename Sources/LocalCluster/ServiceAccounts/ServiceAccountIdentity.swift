@@ -1,6 +1,5 @@
 import Foundation
 import KubeClient
-import TrainingJobAPI
 
 /// Gives a component (the operator, in `ringmaster local up --with-operator`
 /// and in the tests) its own ServiceAccount on the local cluster, with the

@@ -1,9 +1,12 @@
-import KubeClient
 import Yams
 
 /// A YAML document could not be represented as JSON.
 public struct YAMLConversionError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 extension JSONValue {
@@ -57,16 +60,5 @@ extension JSONValue {
         // The sequence ends on a parse error too; do not lose it.
         if let error = sequence.error { throw error }
         return result
-    }
-}
-
-extension TrainingJob {
-    /// Decodes a TrainingJob from a YAML document (as `kubectl apply -f` reads it).
-    public init(yaml: String) throws {
-        let documents = try JSONValue.documents(yaml: yaml)
-        guard documents.count == 1, let document = documents.first else {
-            throw YAMLConversionError(description: "expected one YAML document, got \(documents.count)")
-        }
-        self = try document.decode(as: TrainingJob.self)
     }
 }

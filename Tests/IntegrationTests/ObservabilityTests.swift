@@ -207,7 +207,15 @@ import TrainingJobAPI
             let done = try await cluster.waitForJob(Self.job, timeout: .seconds(300), "Succeeded with metrics") {
                 $0.status?.phase == .succeeded && $0.status?.metrics?.testAccuracy != nil
             }
-            let after = try await endpoint.scrape(until: "the finished job's status") { Self.matches($0, done) }
+            // The per-job series come from the informer's copy of the status, which can arrive before the
+            // reconcile that wrote it has counted the outcome: wait for both, then check every value.
+            let after = try await endpoint.scrape(until: "the finished job's status and its outcome counted") { samples in
+                Self.matches(samples, done)
+                    && (Self.value(samples, "ringmaster_trainingjobs_succeeded_total", ["namespace": "default"]) ?? 0) > 0
+                    && Self.value(samples, "ringmaster_trainingjob_restarts_at_completion_count", ["namespace": "default"]) != nil
+                    && Self.value(samples, "ringmaster_trainingjob_time_to_completion_seconds_count",
+                                  ["namespace": "default", "phase": "Succeeded"]) != nil
+            }
             #expect(Self.value(after.samples, "ringmaster_trainingjob_test_accuracy_ratio", Self.jobLabels) == done.status?.metrics?.testAccuracy)
             #expect(Self.value(after.samples, "ringmaster_trainingjob_progress_age_seconds", Self.jobLabels) == nil)
             #expect(Self.value(after.samples, "ringmaster_trainingjobs_succeeded_total", ["namespace": "default"]) == 1)
